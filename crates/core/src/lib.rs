@@ -1,0 +1,9 @@
+//! WorkTime's pure core.
+//!
+//! Everything here is a function of its inputs: the current time is passed in as
+//! [`time::UnixMillis`], nothing reads a clock, a socket or storage. The IO shells (the
+//! wasm SDK and the worker) call in, then perform the IO the core decided on.
+
+pub mod cors;
+pub mod health;
+pub mod time;

@@ -1,0 +1,46 @@
+//! `GET /health`: liveness plus a real D1 round trip.
+
+use serde::Deserialize;
+use worker::{console_error, Date, Env, Response, Result};
+use worktime_core::health::{report, HealthProbe};
+use worktime_core::time::UnixMillis;
+
+use crate::{env, respond};
+
+#[derive(Deserialize)]
+struct Probe {
+    ok: f64,
+}
+
+pub async fn get(env: &Env) -> Result<Response> {
+    let database_ok = probe_database(env).await;
+    let environment = env::environment(env);
+    let probe = HealthProbe {
+        now: UnixMillis::from_js(Date::now().as_millis() as f64),
+        environment: &environment,
+        version: env!("CARGO_PKG_VERSION"),
+        database_ok,
+    };
+    let (status, body) = report(&probe);
+    let mut response = respond::json(status, &body)?;
+    response.headers_mut().set("Cache-Control", "no-store")?;
+    Ok(response)
+}
+
+async fn probe_database(env: &Env) -> bool {
+    let db = match env.d1(env::DB) {
+        Ok(db) => db,
+        Err(err) => {
+            console_error!("health: D1 binding unavailable: {err}");
+            return false;
+        }
+    };
+    match db.prepare("SELECT 1 AS ok").first::<Probe>(None).await {
+        Ok(Some(Probe { ok })) => ok == 1.0,
+        Ok(None) => false,
+        Err(err) => {
+            console_error!("health: D1 query failed: {err}");
+            false
+        }
+    }
+}
