@@ -95,8 +95,14 @@ d = pathlib.Path(sys.argv[1])
 def edit(rel, fn):
     p = d / rel; p.write_text(fn(p.read_text()))
 def drop_dev_deps(text):
-    # Remove [dev-dependencies] and [target.'…'.dev-dependencies] tables.
-    return re.sub(r"(?ms)^\[(?:target\.[^\]]*\.)?dev-dependencies\][^\[]*", "", text)
+    # Remove [dev-dependencies] and [target.'…'.dev-dependencies] tables, line by line.
+    out, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("["):
+            skipping = re.match(r"^\[(target\..*\.)?dev-dependencies\]", line) is not None
+        if not skipping:
+            out.append(line)
+    return "".join(out)
 edit("std/Cargo.toml", drop_dev_deps)
 edit("backtrace/Cargo.toml", drop_dev_deps)
 edit("Cargo.toml", lambda t: t.replace('  "coretests",\n', "").replace('  "alloctests",\n', ""))
@@ -119,7 +125,7 @@ PY
 INSTALLED_TOOLS=0
 cargo_tool() { # crate version binary [--locked]
   local crate=$1 version=$2 bin=$3 locked=${4:-}
-  if "$WT_HOME/tools/bin/$bin" --version 2>/dev/null | grep -q " $version"; then return 0; fi
+  if "$WT_HOME/tools/bin/$bin" --version 2>/dev/null | grep -Eq "(^| )$version\$"; then return 0; fi
   # Built by the machine's default toolchain: these are native tools.
   env -u RUSTUP_TOOLCHAIN cargo install $locked --force --root "$WT_HOME/tools" "$crate" --version "$version"
   INSTALLED_TOOLS=$((INSTALLED_TOOLS + 1))
@@ -146,13 +152,13 @@ node22() {
 }
 
 npm_packages() {
-  # node_modules/.package-lock.json mirrors package-lock.json after a complete install.
-  if cmp -s <(sed 1,3d "$WT_ROOT/package-lock.json") <(sed 1,3d "$WT_ROOT/node_modules/.package-lock.json" 2>/dev/null) 2>/dev/null \
-     && [ -x "$WT_ROOT/node_modules/.bin/wrangler" ]; then
-    echo present >&3; return
-  fi
+  # A stamp of the manifests the last complete install used.
+  local stamp="$WT_ROOT/node_modules/.worktime-stamp" want
+  want=$(cat "$WT_ROOT/package.json" "$WT_ROOT/package-lock.json" | sha256sum)
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then echo present >&3; return; fi
   # npm 11 lockfiles omit other platforms' optional packages, so `npm ci` refuses them.
   (cd "$WT_ROOT" && npm install --no-audit --no-fund)
+  echo "$want" > "$stamp"
   echo "installed from package-lock.json" >&3
 }
 
