@@ -30,7 +30,12 @@ echo "run: applying migrations to the local D1 database"
 migrate_local "$STATE" > "$WT_ROOT/target/migrations.log" 2>&1 || {
   cat "$WT_ROOT/target/migrations.log" >&2; exit 1; }
 
-trap stop_worker EXIT
+TAIL_PID=""
+cleanup() {
+  stop_worker
+  if [ -n "$TAIL_PID" ]; then kill "$TAIL_PID" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
 trap 'echo; echo "run: stopping"; exit 0' INT TERM
 start_worker "$PORT" "$STATE" "$LOG"
 
@@ -43,4 +48,5 @@ WorkTime is running.
 Press Ctrl-C to stop.
 MSG
 tail -n 0 -f "$LOG" &
+TAIL_PID=$!
 wait "$WORKER_PID"
