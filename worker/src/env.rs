@@ -1,17 +1,32 @@
-//! Names of the worker's bindings and variables, and typed access to them.
+//! The worker's configuration: binding names, variables and secrets, read once per request.
 
 use worker::Env;
 use worktime_core::cors::CorsPolicy;
+use worktime_core::jwt::{JwtKey, KeyTooShort};
 
 /// D1 database binding: the source of truth.
 pub const DB: &str = "DB";
 /// Workers KV binding: GitHub tokens with a TTL.
-#[allow(dead_code)]
 pub const KV: &str = "KV";
+/// Durable Object namespace holding one rate-limit window per key.
+pub const RATE_LIMITER: &str = "RATE_LIMITER";
 
-/// A plain-text variable, or `default` when it is not set.
+/// GitHub tokens live this long in KV.
+pub const GITHUB_TOKEN_TTL_SECONDS: u64 = 7 * 24 * 3600;
+
+/// A plain-text variable or secret, or `default` when it is not set.
 pub fn var_or(env: &Env, name: &str, default: &str) -> String {
-    env.var(name).map(|value| value.to_string()).unwrap_or_else(|_| default.to_owned())
+    if let Ok(value) = env.var(name) {
+        return value.to_string();
+    }
+    match env.secret(name) {
+        Ok(value) => value.to_string(),
+        Err(_) => default.to_owned(),
+    }
+}
+
+fn number_or(env: &Env, name: &str, default: u32) -> u32 {
+    var_or(env, name, "").trim().parse().unwrap_or(default)
 }
 
 /// The deployment's name (`development`, `test`, `production`, …).
@@ -22,4 +37,49 @@ pub fn environment(env: &Env) -> String {
 /// Origins allowed to call the API from a browser, from `ALLOWED_ORIGINS`.
 pub fn cors_policy(env: &Env) -> CorsPolicy {
     CorsPolicy::parse(&var_or(env, "ALLOWED_ORIGINS", ""))
+}
+
+/// The JWT signing key; an error when `JWT_SECRET` is missing or shorter than 32 bytes.
+pub fn jwt_key(env: &Env) -> Result<JwtKey, KeyTooShort> {
+    JwtKey::new(var_or(env, "JWT_SECRET", "").as_bytes())
+}
+
+/// Everything sign-in needs from the environment.
+pub struct GitHubConfig {
+    pub client_id: String,
+    pub client_secret: String,
+    pub oauth_base_url: String,
+    pub api_base_url: String,
+}
+
+pub fn github(env: &Env) -> GitHubConfig {
+    GitHubConfig {
+        client_id: var_or(env, "GITHUB_CLIENT_ID", ""),
+        client_secret: var_or(env, "GITHUB_CLIENT_SECRET", ""),
+        oauth_base_url: var_or(env, "GITHUB_OAUTH_BASE_URL", "https://github.com")
+            .trim_end_matches('/')
+            .to_owned(),
+        api_base_url: var_or(env, "GITHUB_API_BASE_URL", "https://api.github.com")
+            .trim_end_matches('/')
+            .to_owned(),
+    }
+}
+
+/// Requests per minute: per user on `/api/*`, per client address on `/auth/*`.
+pub struct RateLimits {
+    pub api_per_minute: u32,
+    pub auth_per_minute: u32,
+}
+
+pub fn rate_limits(env: &Env) -> RateLimits {
+    RateLimits {
+        api_per_minute: number_or(env, "API_RATE_LIMIT_PER_MINUTE", 120),
+        auth_per_minute: number_or(env, "AUTH_RATE_LIMIT_PER_MINUTE", 30),
+    }
+}
+
+/// How long an active session may go without a heartbeat before the scheduled job
+/// abandons it, in minutes.
+pub fn abandon_after_minutes(env: &Env) -> u32 {
+    number_or(env, "ABANDON_AFTER_MINUTES", 30).max(1)
 }

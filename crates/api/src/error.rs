@@ -4,12 +4,14 @@ use serde::{Deserialize, Serialize};
 
 /// `{"error":{"code":"…","message":"…"}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 /// The inside of an [`ErrorBody`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Stable, machine-readable code; clients branch on this, never on the message.
     pub code: ErrorCode,
@@ -20,6 +22,7 @@ pub struct ErrorDetail {
 /// Stable error codes. New codes may be added; clients must treat unknown ones as
 /// [`ErrorCode::Unknown`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// 400: the body is not valid JSON or has fields the endpoint does not know.

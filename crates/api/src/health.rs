@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Whether a component is working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HealthStatus {
     Ok,
@@ -12,6 +13,7 @@ pub enum HealthStatus {
 
 /// Body of `GET /health`: 200 when every component is `ok`, 503 otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HealthResponse {
     /// `ok` when the service can serve requests, `error` otherwise.

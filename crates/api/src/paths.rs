@@ -1,4 +1,51 @@
 //! The API's paths; no other crate spells them.
+//!
+//! Templates use OpenAPI's `{param}` syntax; the functions build concrete paths.
 
 /// Liveness and database readiness, public.
 pub const HEALTH: &str = "/health";
+/// This API's OpenAPI 3.1 document, public.
+pub const OPENAPI: &str = "/openapi.json";
+/// Starts GitHub sign-in: 302 to GitHub's authorize page.
+pub const AUTH_LOGIN: &str = "/auth/github/login";
+/// Exchanges GitHub's code for a WorkTime JWT.
+pub const AUTH_CALLBACK: &str = "/auth/github/callback";
+/// A fresh JWT for a valid one.
+pub const AUTH_REFRESH: &str = "/auth/refresh";
+/// Lists the caller's sessions.
+pub const SESSIONS: &str = "/api/sessions";
+/// Starts (or replays the start of) a session.
+pub const SESSIONS_START: &str = "/api/sessions/start";
+/// Ends the caller's active session.
+pub const SESSIONS_STOP: &str = "/api/sessions/stop";
+/// Ends one session.
+pub const SESSION_END: &str = "/api/sessions/{id}/end";
+/// Records that a session is still alive.
+pub const SESSION_HEARTBEAT: &str = "/api/sessions/{id}/heartbeat";
+/// Applies a batch of queued offline operations.
+pub const SYNC: &str = "/api/sync";
+/// Per-day totals in the caller's local days.
+pub const STATS_DAILY: &str = "/api/stats/daily";
+/// Totals for one repository: per PR and per day.
+pub const STATS_REPO: &str = "/api/stats/repo/{owner}/{name}";
+
+/// Every path template, for route tables and the OpenAPI freshness test.
+pub const ALL: &[&str] = &[
+    HEALTH, OPENAPI, AUTH_LOGIN, AUTH_CALLBACK, AUTH_REFRESH, SESSIONS, SESSIONS_START,
+    SESSIONS_STOP, SESSION_END, SESSION_HEARTBEAT, SYNC, STATS_DAILY, STATS_REPO,
+];
+
+/// `/api/sessions/{id}/end` for `id`.
+pub fn session_end(id: &str) -> String {
+    SESSION_END.replace("{id}", id)
+}
+
+/// `/api/sessions/{id}/heartbeat` for `id`.
+pub fn session_heartbeat(id: &str) -> String {
+    SESSION_HEARTBEAT.replace("{id}", id)
+}
+
+/// `/api/stats/repo/{owner}/{name}` for a repository.
+pub fn stats_repo(owner: &str, name: &str) -> String {
+    STATS_REPO.replace("{owner}", owner).replace("{name}", name)
+}

@@ -6,4 +6,10 @@
 
 pub mod cors;
 pub mod health;
+pub mod jwt;
+pub mod ratelimit;
+pub mod routing;
+pub mod sessions;
+pub mod stats;
 pub mod time;
+pub mod validate;

@@ -1,0 +1,242 @@
+//! The OpenAPI 3.1 document, generated from this crate's types.
+//!
+//! The functions below carry no code: each one's `#[utoipa::path]` describes an endpoint.
+//! `document()` renders them; the committed `openapi.json` is this output, and a test
+//! fails when it is stale (`WORKTIME_BLESS=1 cargo test -p worktime-api --features
+//! openapi` rewrites it).
+#![allow(dead_code)]
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::auth::{AuthResponse, CallbackRequest, User};
+use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
+use crate::health::{HealthResponse, HealthStatus};
+use crate::sessions::{
+    EndSessionRequest, HeartbeatRequest, Session, SessionList, SessionStatus, StartSessionRequest,
+};
+use crate::stats::{DailyStats, DayTotals, PrTotals, RepoStats};
+use crate::sync::{OpResult, OpStatus, OpType, SyncOp, SyncRequest, SyncResponse};
+
+/// The document as pretty JSON with a trailing newline.
+pub fn document() -> String {
+    let mut text = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "WorkTime API",
+        description = "Time spent on GitHub pull requests, per repository and PR. Errors are `{\"error\":{\"code\",\"message\"}}`.",
+        license(name = "MIT"),
+    ),
+    paths(
+        health, openapi_json, login, callback, refresh, list_sessions, start_session,
+        stop_session, end_session, heartbeat, sync, stats_daily, stats_repo
+    ),
+    components(schemas(
+        ErrorBody, ErrorDetail, ErrorCode, HealthResponse, HealthStatus, CallbackRequest, User,
+        AuthResponse, Session, SessionStatus, SessionList, StartSessionRequest,
+        EndSessionRequest, HeartbeatRequest, SyncRequest, SyncOp, OpType, SyncResponse,
+        OpResult, OpStatus, DailyStats, DayTotals, RepoStats, PrTotals
+    )),
+    modifiers(&BearerAuth),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            let scheme = HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build();
+            components.add_security_scheme("jwt", SecurityScheme::Http(scheme));
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/health", tag = "service",
+    responses(
+        (status = 200, description = "Up, database reachable", body = HealthResponse),
+        (status = 503, description = "Database unreachable", body = HealthResponse),
+    ))]
+fn health() {}
+
+#[utoipa::path(get, path = "/openapi.json", tag = "service",
+    responses((status = 200, description = "This document", content_type = "application/json")))]
+fn openapi_json() {}
+
+#[utoipa::path(get, path = "/auth/github/login", tag = "auth",
+    params(
+        ("state" = String, Query, description = "Opaque value GitHub returns on the redirect"),
+        ("code_challenge" = String, Query, description = "PKCE S256 challenge (base64url SHA-256 of the verifier)"),
+        ("redirect_uri" = Option<String>, Query, description = "Where GitHub sends the user back; an allowed extension's https://<id>.chromiumapp.org/ URL"),
+    ),
+    responses(
+        (status = 302, description = "Redirect to GitHub's authorize page"),
+        (status = 400, description = "Missing or invalid parameter", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
+    ))]
+fn login() {}
+
+#[utoipa::path(post, path = "/auth/github/callback", tag = "auth", request_body = CallbackRequest,
+    responses(
+        (status = 200, description = "Signed in", body = AuthResponse),
+        (status = 400, description = "Malformed body or unknown field", body = ErrorBody),
+        (status = 401, description = "GitHub rejected the code", body = ErrorBody),
+        (status = 413, description = "Body over 64 KB", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
+        (status = 502, description = "GitHub failed or answered nonsense", body = ErrorBody),
+    ))]
+fn callback() {}
+
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth", security(("jwt" = [])),
+    responses(
+        (status = 200, description = "A fresh token", body = AuthResponse),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
+    ))]
+fn refresh() {}
+
+#[utoipa::path(get, path = "/api/sessions", tag = "sessions", security(("jwt" = [])),
+    params(
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, default 50"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "Sessions to skip, default 0"),
+        ("repo_owner" = Option<String>, Query), ("repo_name" = Option<String>, Query),
+        ("pr_number" = Option<i64>, Query, minimum = 1),
+        ("from" = Option<String>, Query, description = "Sessions starting at or after this RFC 3339 time"),
+        ("to" = Option<String>, Query, description = "Sessions starting before this RFC 3339 time"),
+    ),
+    responses(
+        (status = 200, description = "A page of sessions, newest first", body = SessionList),
+        (status = 400, description = "Invalid parameter", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ))]
+fn list_sessions() {}
+
+#[utoipa::path(post, path = "/api/sessions/start", tag = "sessions", security(("jwt" = [])),
+    request_body = StartSessionRequest,
+    responses(
+        (status = 201, description = "Started; a previous active session was ended at this start", body = Session),
+        (status = 200, description = "Replay of the same start: the stored session", body = Session),
+        (status = 400, description = "Malformed body or unknown field", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 409, description = "The id was used before with different content", body = ErrorBody),
+        (status = 413, description = "Body over 64 KB", body = ErrorBody),
+        (status = 422, description = "A rule is broken (names, PR number, time)", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ))]
+fn start_session() {}
+
+#[utoipa::path(post, path = "/api/sessions/stop", tag = "sessions", security(("jwt" = [])),
+    responses(
+        (status = 200, description = "The active session, now ended", body = Session),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 404, description = "No active session", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ))]
+fn stop_session() {}
+
+#[utoipa::path(patch, path = "/api/sessions/{id}/end", tag = "sessions", security(("jwt" = [])),
+    params(("id" = String, Path, description = "Session UUID")),
+    request_body = EndSessionRequest,
+    responses(
+        (status = 200, description = "Ended (or already ended: the stored result)", body = Session),
+        (status = 400, description = "Malformed body, unknown field or bad id", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 404, description = "No such session of the caller", body = ErrorBody),
+        (status = 413, description = "Body over 64 KB", body = ErrorBody),
+        (status = 422, description = "End before start, or in the future", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ))]
+fn end_session() {}
+
+#[utoipa::path(post, path = "/api/sessions/{id}/heartbeat", tag = "sessions", security(("jwt" = [])),
+    params(("id" = String, Path, description = "Session UUID")),
+    request_body = HeartbeatRequest,
+    responses(
+        (status = 200, description = "Recorded (ignored for an ended session)", body = Session),
+        (status = 400, description = "Malformed body, unknown field or bad id", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 404, description = "No such session of the caller", body = ErrorBody),
+        (status = 413, description = "Body over 64 KB", body = ErrorBody),
+        (status = 422, description = "Time in the future", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ))]
+fn heartbeat() {}
+
+#[utoipa::path(post, path = "/api/sync", tag = "sessions", security(("jwt" = [])),
+    request_body = SyncRequest,
+    responses(
+        (status = 200, description = "One result per op, in order", body = SyncResponse),
+        (status = 400, description = "Malformed body or unknown field", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 413, description = "Body over 64 KB", body = ErrorBody),
+        (status = 422, description = "More than 100 ops", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ))]
+fn sync() {}
+
+#[utoipa::path(get, path = "/api/stats/daily", tag = "stats", security(("jwt" = [])),
+    params(
+        ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Days up to today, default 30"),
+        ("tz_offset_minutes" = Option<i32>, Query, minimum = -720, maximum = 840, description = "Minutes east of UTC, default 0"),
+    ),
+    responses(
+        (status = 200, description = "Every day of the range, oldest first", body = DailyStats),
+        (status = 400, description = "Invalid parameter", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ))]
+fn stats_daily() {}
+
+#[utoipa::path(get, path = "/api/stats/repo/{owner}/{name}", tag = "stats", security(("jwt" = [])),
+    params(
+        ("owner" = String, Path), ("name" = String, Path),
+        ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Days of the per-day list, default 30"),
+        ("tz_offset_minutes" = Option<i32>, Query, minimum = -720, maximum = 840),
+    ),
+    responses(
+        (status = 200, description = "Totals, per PR and per day", body = RepoStats),
+        (status = 400, description = "Invalid parameter", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 404, description = "The caller has no sessions in this repository", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ))]
+fn stats_repo() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMMITTED: &str = "openapi.json";
+
+    #[test]
+    fn committed_document_is_fresh() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED);
+        let fresh = document();
+        if std::env::var_os("WORKTIME_BLESS").is_some() {
+            std::fs::write(&path, &fresh).expect("write openapi.json");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "crates/api/openapi.json is stale: run `WORKTIME_BLESS=1 cargo test -p worktime-api --features openapi` and commit it"
+        );
+    }
+
+    #[test]
+    fn every_path_is_documented() {
+        let doc: serde_json::Value = serde_json::from_str(&document()).expect("JSON");
+        assert_eq!(doc["openapi"], "3.1.0");
+        for path in crate::paths::ALL {
+            assert!(doc["paths"].get(*path).is_some(), "{path} missing from the document");
+        }
+    }
+}

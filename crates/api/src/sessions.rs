@@ -1,0 +1,117 @@
+//! Sessions: a stretch of time spent on one pull request.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a session is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// Running: no end yet.
+    Active,
+    /// Ended by the client (end, stop, or a newer start).
+    Completed,
+    /// Ended by the server at its last heartbeat after the client went silent.
+    Abandoned,
+}
+
+impl SessionStatus {
+    /// The value stored in `time_sessions.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Active => "active",
+            SessionStatus::Completed => "completed",
+            SessionStatus::Abandoned => "abandoned",
+        }
+    }
+
+    /// Parses a stored value.
+    pub fn parse(text: &str) -> Option<SessionStatus> {
+        match text {
+            "active" => Some(SessionStatus::Active),
+            "completed" => Some(SessionStatus::Completed),
+            "abandoned" => Some(SessionStatus::Abandoned),
+            _ => None,
+        }
+    }
+}
+
+/// A session as the API returns it. Times are RFC 3339 UTC with second precision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Session {
+    /// Client-generated UUID.
+    pub id: String,
+    pub repo_owner: String,
+    pub repo_name: String,
+    pub pr_number: i64,
+    pub start_time: String,
+    /// `null` while active.
+    pub end_time: Option<String>,
+    /// Whole seconds from start to end; `null` while active.
+    pub duration_seconds: Option<i64>,
+    pub status: SessionStatus,
+    /// The latest heartbeat (the start time until the first one).
+    pub last_heartbeat: String,
+    /// Minutes east of UTC where the session was recorded, when the client said.
+    pub tz_offset_minutes: Option<i32>,
+}
+
+/// `POST /api/sessions/start`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StartSessionRequest {
+    /// Client-generated UUID; replaying the same id returns the stored session.
+    pub id: String,
+    /// GitHub owner (user or organisation) login.
+    pub repo_owner: String,
+    /// GitHub repository name.
+    pub repo_name: String,
+    /// Pull request number, ≥ 1.
+    pub pr_number: i64,
+    /// When work started; defaults to the server's now. At most 5 minutes in the future.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// Minutes east of UTC, −720…840 (UTC+05:30 is 330).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz_offset_minutes: Option<i32>,
+}
+
+/// `PATCH /api/sessions/{id}/end`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EndSessionRequest {
+    /// When work ended; defaults to the server's now. Must not be before the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+}
+
+/// `POST /api/sessions/{id}/heartbeat`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatRequest {
+    /// When the client last saw the user working; defaults to the server's now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// `GET /api/sessions` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SessionList {
+    /// Newest first.
+    pub sessions: Vec<Session>,
+    /// How many sessions match the filters in all.
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Default and largest page size of `GET /api/sessions`.
+pub const LIST_DEFAULT_LIMIT: i64 = 50;
+pub const LIST_MAX_LIMIT: i64 = 100;

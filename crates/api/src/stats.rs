@@ -1,0 +1,67 @@
+//! Statistics: where the time went, per local day and per repository.
+
+use serde::{Deserialize, Serialize};
+
+/// Default, smallest and largest `days` of the statistics endpoints.
+pub const DEFAULT_DAYS: u32 = 30;
+pub const MIN_DAYS: u32 = 1;
+pub const MAX_DAYS: u32 = 366;
+
+/// Totals of one local day. Ended sessions only; a session crossing midnight counts in
+/// each day it touches, with the seconds that fall in that day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DayTotals {
+    /// `YYYY-MM-DD` in the requested offset.
+    pub date: String,
+    pub total_duration_seconds: i64,
+    pub session_count: i64,
+    /// `total_duration_seconds / session_count`, rounded down; 0 without sessions.
+    pub avg_session_seconds: i64,
+}
+
+/// `GET /api/stats/daily` answer: every day of the range, oldest first, zeros included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DailyStats {
+    pub days: Vec<DayTotals>,
+    /// First and last date of the range.
+    pub from: String,
+    pub to: String,
+    /// The offset the days are in, minutes east of UTC.
+    pub tz_offset_minutes: i32,
+    /// Sums over the range.
+    pub total_duration_seconds: i64,
+    pub session_count: i64,
+}
+
+/// Totals of one pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PrTotals {
+    pub pr_number: i64,
+    pub total_duration_seconds: i64,
+    pub session_count: i64,
+    /// End of the latest ended session, RFC 3339 UTC.
+    pub last_worked: String,
+}
+
+/// `GET /api/stats/repo/{owner}/{name}` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RepoStats {
+    pub repo_owner: String,
+    pub repo_name: String,
+    /// All-time totals of ended sessions.
+    pub total_duration_seconds: i64,
+    pub session_count: i64,
+    /// One row per PR, most recently worked first.
+    pub prs: Vec<PrTotals>,
+    /// The last `days` local days, as in [`DailyStats`].
+    pub days: Vec<DayTotals>,
+    pub tz_offset_minutes: i32,
+}
