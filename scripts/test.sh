@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # WorkTime's test command: every tier, then a pass/fail summary.
-#   1. native   — unit tests of the wire contract and the pure core (cargo test)
+#   1. native   — unit and property tests of the wire contract (with the OpenAPI freshness
+#                 check) and the pure core (cargo test)
 #   2. worker   — integration tests against the worker under `wrangler dev` (real workerd,
-#                 local D1 and KV), over loopback HTTP
+#                 local D1 and KV) and a fake GitHub, over loopback HTTP
 #   3. sdk-wasm — the SDK in headless Chromium (wasm-pack test) against the same worker
-# The worker runs on 127.0.0.1:8788 with a fresh local state; it is stopped on every exit.
+# The worker runs on 127.0.0.1:8788 with a fresh local state and the fake GitHub on
+# 127.0.0.1:8790; both are stopped on every exit.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 . "$WT_ROOT/scripts/worker-dev.sh"
@@ -14,11 +16,15 @@ cd "$WT_ROOT"
 
 PORT=8788
 BASE_URL="http://127.0.0.1:$PORT"
+FAKE_GITHUB_PORT=8790
+FAKE_GITHUB="http://127.0.0.1:$FAKE_GITHUB_PORT"
+# A per-run secret: tests forge tokens with it (tampered, expired, missing claims).
+JWT_SECRET="test-secret-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 # The wasm test page's origin: the only origin the test worker grants CORS to.
 export WASM_BINDGEN_TEST_ADDRESS=127.0.0.1:8799
 OUT="$WT_ROOT/target/test-run"
 rm -rf "$OUT" && mkdir -p "$OUT"
-trap stop_worker EXIT
+trap 'stop_worker; stop_fake_github' EXIT
 trap 'exit 130' INT TERM
 
 SUMMARY=()
@@ -36,17 +42,25 @@ tier() {
   SUMMARY+=("$(printf '%-10s %-28s %4ds' "$name" "$verdict" $((SECONDS - start)))")
 }
 
-tier native 900 cargo test --workspace --exclude worktime-sdk --exclude worktime-worker --exclude worktime-tests
+tier native 900 cargo test -p worktime-api -p worktime-core --features worktime-api/openapi
 
 echo "=== starting the worker on $BASE_URL"
+# Secrets go in an env file: wrangler shows their values as "(hidden)" in its log.
+printf 'JWT_SECRET=%s\nGITHUB_CLIENT_ID=test-client-id\nGITHUB_CLIENT_SECRET=test-client-secret\n' \
+  "$JWT_SECRET" > "$OUT/test.env"
 worker_up() {
+  start_fake_github "$FAKE_GITHUB_PORT" "$OUT/fake-github.log" &&
   build_worker &&
   migrate_local "$OUT/wrangler-state" >"$OUT/migrations.log" 2>&1 &&
   start_worker "$PORT" "$OUT/wrangler-state" "$OUT/wrangler-dev.log" \
-    --var "ENVIRONMENT:test" --var "ALLOWED_ORIGINS:http://$WASM_BINDGEN_TEST_ADDRESS"
+    --var "ENVIRONMENT:test" --var "ALLOWED_ORIGINS:http://$WASM_BINDGEN_TEST_ADDRESS" \
+    --env-file "$OUT/test.env" \
+    --var "GITHUB_OAUTH_BASE_URL:$FAKE_GITHUB" --var "GITHUB_API_BASE_URL:$FAKE_GITHUB" \
+    --var "API_RATE_LIMIT_PER_MINUTE:600" --var "AUTH_RATE_LIMIT_PER_MINUTE:600"
 }
 if worker_up; then
-  export WORKTIME_TEST_BASE_URL=$BASE_URL
+  export WORKTIME_TEST_BASE_URL=$BASE_URL WORKTIME_TEST_FAKE_GITHUB=$FAKE_GITHUB
+  export WORKTIME_TEST_JWT_SECRET=$JWT_SECRET WORKTIME_TEST_STATE_DIR="$OUT/wrangler-state"
   tier worker 900 cargo test -p worktime-tests
   tier sdk-wasm 900 wasm-pack test --mode no-install --headless --chrome \
     --chromedriver "$CHROMEDRIVER" crates/sdk
@@ -55,6 +69,7 @@ else
   SUMMARY+=("worker     FAIL (the worker did not start; see above)")
 fi
 stop_worker
+stop_fake_github
 
 echo
 echo "=== WorkTime test summary"

@@ -1,23 +1,93 @@
-//! The route table: which handler answers which method and path.
+//! Dispatch: route → access checks (JWT, rate limit) → handler. Every failure becomes the
+//! contract's JSON error here.
 
-use worker::{Env, Method, Request, Response, Result};
-use worktime_api::{paths, ErrorCode};
+use worker::{Date, Env, Method, Request, Response, Result};
+use worktime_api::ErrorCode;
+use worktime_core::routing::{self, Access, Route, RouteError};
+use worktime_core::time::UnixMillis;
 
-use crate::{cors, health, respond};
+use crate::request::{authenticate, ApiError, Handled};
+use crate::{auth, cors, env, health, ratelimit, respond, sessions, stats, sync};
 
-/// Answers one request; only unexpected failures come back as `Err`.
-pub async fn dispatch(req: Request, env: &Env) -> Result<Response> {
-    let path = req.path();
-    let method = req.method();
-    if method == Method::Options {
+/// The committed OpenAPI document, generated from the wire contract.
+const OPENAPI_JSON: &str = include_str!("../../crates/api/openapi.json");
+
+/// Answers one request; only failures to build a response come back as `Err`.
+pub async fn dispatch(mut req: Request, env: &Env) -> Result<Response> {
+    if req.method() == Method::Options {
         return cors::preflight();
     }
-    match (path.as_str(), method) {
-        (paths::HEALTH, Method::Get | Method::Head) => health::get(env).await,
-        (paths::HEALTH, _) => respond::error(
-            ErrorCode::MethodNotAllowed,
-            "This path does not accept that method.",
-        ),
-        _ => respond::error(ErrorCode::NotFound, "There is nothing at this path."),
+    let method = req.method().to_string().to_ascii_uppercase();
+    let route = match routing::resolve(&method, &req.path()) {
+        Ok(route) => route,
+        Err(RouteError::NotFound) => {
+            return respond::error(&ApiError::new(ErrorCode::NotFound, "There is nothing at this path."))
+        }
+        Err(RouteError::MethodNotAllowed) => {
+            return respond::error(&ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                "This path does not accept that method.",
+            ))
+        }
+    };
+    match handle(&mut req, env, route).await {
+        Ok(response) => Ok(response),
+        Err(err) => respond::error(&err),
+    }
+}
+
+async fn handle(req: &mut Request, env: &Env, route: Route) -> Handled<Response> {
+    let now = UnixMillis::from_js(Date::now().as_millis() as f64);
+    if route.access() == Access::Public {
+        return Ok(match route {
+            Route::OpenApi => {
+                let mut response = Response::ok(OPENAPI_JSON)?;
+                response.headers_mut().set("Content-Type", "application/json")?;
+                response
+            }
+            _ => health::get(env).await?,
+        });
+    }
+    // Without a strong signing key no token can be trusted: refuse to serve.
+    let key = env::jwt_key(env).map_err(|err| {
+        worker::console_error!("refusing to serve: {err}");
+        ApiError::new(
+            ErrorCode::Unavailable,
+            "The server is misconfigured (JWT_SECRET must be at least 32 bytes) and cannot serve requests.",
+        )
+    })?;
+    let limits = env::rate_limits(env);
+    if route.access() == Access::Auth {
+        let address = req.headers().get("CF-Connecting-IP").ok().flatten().unwrap_or_else(|| "unknown".into());
+        limit(env, &format!("ip:{address}"), limits.auth_per_minute).await?;
+        return match route {
+            Route::AuthLogin => auth::login(req, env),
+            Route::AuthCallback => auth::callback(req, env, &key, now).await,
+            _ => auth::refresh(req, env, &key, now).await,
+        };
+    }
+    let user_id = authenticate(req, &key, now)?;
+    limit(env, &format!("user:{user_id}"), limits.api_per_minute).await?;
+    match route {
+        Route::ListSessions => sessions::list(req, env, user_id).await,
+        Route::StartSession => sessions::start(req, env, user_id, now).await,
+        Route::StopSession => sessions::stop(env, user_id, now).await,
+        Route::EndSession { id } => sessions::end(req, env, user_id, &id, now).await,
+        Route::Heartbeat { id } => sessions::heartbeat(req, env, user_id, &id, now).await,
+        Route::Sync => sync::sync(req, env, user_id, now).await,
+        Route::StatsDaily => stats::daily(req, env, user_id, now).await,
+        Route::StatsRepo { owner, name } => stats::repo(req, env, user_id, &owner, &name, now).await,
+        _ => Err(ApiError::not_found("route")),
+    }
+}
+
+async fn limit(env: &Env, key: &str, per_minute: u32) -> Handled<()> {
+    match ratelimit::check(env, key, per_minute).await? {
+        None => Ok(()),
+        Some(retry_after) => Err(ApiError {
+            code: ErrorCode::RateLimited,
+            message: format!("Too many requests; try again in {retry_after} seconds."),
+            retry_after: Some(retry_after),
+        }),
     }
 }

@@ -10,6 +10,7 @@ pub mod jwt;
 pub mod ratelimit;
 pub mod routing;
 pub mod sessions;
+pub mod signin;
 pub mod stats;
 pub mod time;
 pub mod validate;

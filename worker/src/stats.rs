@@ -1,0 +1,142 @@
+//! `/api/stats/*`: per-day totals in the caller's local days, and per-repository totals.
+
+use serde::Deserialize;
+use worker::{D1Database, Env, Request, Response};
+use worktime_api::stats::{DailyStats, DayTotals, PrTotals, RepoStats, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS};
+use worktime_api::ErrorCode;
+use worktime_core::stats::{self, DayStat, LocalRange};
+use worktime_core::time::UnixMillis;
+use worktime_core::validate;
+
+use crate::request::{ApiError, Handled, Query};
+use crate::store::{self, num, text};
+use crate::{env, respond};
+
+/// The `days` and `tz_offset_minutes` parameters, and the local range they name.
+fn range_of(query: &Query, now: UnixMillis) -> Handled<(i32, LocalRange)> {
+    let days = query.int("days", i64::from(DEFAULT_DAYS), i64::from(MIN_DAYS)..=i64::from(MAX_DAYS))?;
+    let offset = query.int("tz_offset_minutes", 0, -720..=840)? as i32;
+    Ok((offset, stats::local_range(now.0, days as u32, offset)))
+}
+
+/// Daily totals: from the 15-minute buckets when the offset is a multiple of 15 minutes,
+/// otherwise straight from the sessions (exact either way).
+async fn days(
+    db: &D1Database,
+    user_id: i64,
+    range: &LocalRange,
+    offset: i32,
+    repo: Option<(&str, &str)>,
+) -> Handled<Vec<DayTotals>> {
+    let from_buckets = if stats::buckets_align(offset) {
+        let rows = store::buckets(db, user_id, range.from_ms, range.to_ms, repo).await?;
+        stats::days_from_buckets(&rows, range, offset)
+    } else {
+        None
+    };
+    let days = match from_buckets {
+        Some(days) => days,
+        None => {
+            let sessions = store::ended_intervals(db, user_id, range.from_ms, range.to_ms, repo).await?;
+            stats::days_from_sessions(&sessions, range, offset)
+        }
+    };
+    Ok(days.iter().map(day_totals).collect())
+}
+
+fn day_totals(day: &DayStat) -> DayTotals {
+    DayTotals {
+        date: day.date.format("%Y-%m-%d").to_string(),
+        total_duration_seconds: day.total_seconds,
+        session_count: day.session_count,
+        avg_session_seconds: day.avg_session_seconds,
+    }
+}
+
+pub async fn daily(req: &Request, env: &Env, user_id: i64, now: UnixMillis) -> Handled<Response> {
+    let query = Query::of(req)?;
+    query.only(&["days", "tz_offset_minutes"])?;
+    let (offset, range) = range_of(&query, now)?;
+    let db = env.d1(env::DB)?;
+    let days = days(&db, user_id, &range, offset, None).await?;
+    let body = DailyStats {
+        from: days.first().map(|d| d.date.clone()).unwrap_or_default(),
+        to: days.last().map(|d| d.date.clone()).unwrap_or_default(),
+        total_duration_seconds: days.iter().map(|d| d.total_duration_seconds).sum(),
+        session_count: days.iter().map(|d| d.session_count).sum(),
+        tz_offset_minutes: offset,
+        days,
+    };
+    Ok(respond::private_json(200, &body)?)
+}
+
+#[derive(Deserialize)]
+struct PrRow {
+    pr_number: f64,
+    total: f64,
+    sessions: f64,
+    last_end: f64,
+}
+
+#[derive(Deserialize)]
+struct Any {
+    n: f64,
+}
+
+pub async fn repo(
+    req: &Request,
+    env: &Env,
+    user_id: i64,
+    owner: &str,
+    name: &str,
+    now: UnixMillis,
+) -> Handled<Response> {
+    let query = Query::of(req)?;
+    query.only(&["days", "tz_offset_minutes"])?;
+    validate::github_owner(owner).map_err(|v| ApiError::new(ErrorCode::InvalidRequest, v.message))?;
+    validate::github_repo(name).map_err(|v| ApiError::new(ErrorCode::InvalidRequest, v.message))?;
+    let (offset, range) = range_of(&query, now)?;
+    let db = env.d1(env::DB)?;
+    let binds = [num(user_id), text(owner), text(name)];
+    let any = db
+        .prepare("SELECT COUNT(*) AS n FROM time_sessions WHERE user_id = ?1 AND repo_owner = ?2 AND repo_name = ?3")
+        .bind(&binds)?;
+    let per_pr = db
+        .prepare(
+            "SELECT pr_number, SUM(duration_seconds) AS total, COUNT(*) AS sessions, MAX(end_ms) AS last_end \
+             FROM time_sessions WHERE user_id = ?1 AND repo_owner = ?2 AND repo_name = ?3 \
+             AND status != 'active' GROUP BY pr_number ORDER BY last_end DESC, pr_number",
+        )
+        .bind(&binds)?;
+    let results = db.batch(vec![any, per_pr]).await?;
+    let count = match results.first() {
+        Some(result) => result.results::<Any>()?.first().map(|a| a.n).unwrap_or(0.0),
+        None => 0.0,
+    };
+    if count == 0.0 {
+        return Err(ApiError::new(ErrorCode::NotFound, "You have no sessions in this repository."));
+    }
+    let prs: Vec<PrTotals> = match results.get(1) {
+        Some(result) => result.results::<PrRow>()?,
+        None => Vec::new(),
+    }
+    .into_iter()
+    .map(|row| PrTotals {
+        pr_number: row.pr_number as i64,
+        total_duration_seconds: row.total as i64,
+        session_count: row.sessions as i64,
+        last_worked: UnixMillis(row.last_end as i64).to_rfc3339(),
+    })
+    .collect();
+    let days = days(&db, user_id, &range, offset, Some((owner, name))).await?;
+    let body = RepoStats {
+        repo_owner: owner.to_owned(),
+        repo_name: name.to_owned(),
+        total_duration_seconds: prs.iter().map(|p| p.total_duration_seconds).sum(),
+        session_count: prs.iter().map(|p| p.session_count).sum(),
+        prs,
+        days,
+        tz_offset_minutes: offset,
+    };
+    Ok(respond::private_json(200, &body)?)
+}
