@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything scripts/run.sh and scripts/test.sh need, idempotently.
 # One line per step; a failed step prints its log's tail and exits non-zero.
-# Downloads only from Debian, crates.io and the npm registry.
+# Downloads only from Debian, crates.io, the npm registry and PyPI.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
@@ -162,9 +162,22 @@ npm_packages() {
   echo "installed from package-lock.json" >&3
 }
 
+python_tools() {
+  local req="$WT_ROOT/tests/schemathesis/requirements.txt" stamp="$WT_HOME/venv/.worktime-stamp" want
+  want=$(sha256sum < "$req")
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && [ -x "$WT_HOME/venv/bin/st" ]; then
+    echo present >&3; return
+  fi
+  python3 -m venv "$WT_HOME/venv"
+  "$WT_HOME/venv/bin/pip" install --no-input --disable-pip-version-check -r "$req"
+  echo "$want" > "$stamp"
+  echo "installed schemathesis (PyPI)" >&3
+}
+
 step toolchain choose_toolchain
 step debian debian_packages
 step wasm-std wasm_std
 step cargo-tools cargo_tools
 step node node22
 step npm npm_packages
+step python python_tools

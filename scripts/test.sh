@@ -5,6 +5,9 @@
 #   2. worker   — integration tests against the worker under `wrangler dev` (real workerd,
 #                 local D1 and KV) and a fake GitHub, over loopback HTTP
 #   3. sdk-wasm — the SDK in headless Chromium (wasm-pack test) against the same worker
+#   4. api-fuzz — schemathesis: >= 1000 generated requests from the OpenAPI document, no
+#                 5xx, no response outside the document (worker restarted without the
+#                 tight rate limits the worker tier tests)
 # The worker runs on 127.0.0.1:8788 with a fresh local state and the fake GitHub on
 # 127.0.0.1:8790; both are stopped on every exit.
 set -euo pipefail
@@ -56,7 +59,8 @@ worker_up() {
     --var "ENVIRONMENT:test" --var "ALLOWED_ORIGINS:http://$WASM_BINDGEN_TEST_ADDRESS" \
     --env-file "$OUT/test.env" \
     --var "GITHUB_OAUTH_BASE_URL:$FAKE_GITHUB" --var "GITHUB_API_BASE_URL:$FAKE_GITHUB" \
-    --var "API_RATE_LIMIT_PER_MINUTE:600" --var "AUTH_RATE_LIMIT_PER_MINUTE:600"
+    --var "API_RATE_LIMIT_PER_MINUTE:600" --var "AUTH_RATE_LIMIT_PER_MINUTE:600" \
+    --test-scheduled
 }
 if worker_up; then
   export WORKTIME_TEST_BASE_URL=$BASE_URL WORKTIME_TEST_FAKE_GITHUB=$FAKE_GITHUB
@@ -64,6 +68,19 @@ if worker_up; then
   tier worker 900 cargo test -p worktime-tests
   tier sdk-wasm 900 wasm-pack test --mode no-install --headless --chrome \
     --chromedriver "$CHROMEDRIVER" crates/sdk
+  echo "=== restarting the worker with high rate limits for schemathesis"
+  stop_worker
+  if start_worker "$PORT" "$OUT/wrangler-state" "$OUT/wrangler-dev-fuzz.log" \
+      --var "ENVIRONMENT:test" --env-file "$OUT/test.env" \
+      --var "GITHUB_OAUTH_BASE_URL:$FAKE_GITHUB" --var "GITHUB_API_BASE_URL:$FAKE_GITHUB" \
+      --var "API_RATE_LIMIT_PER_MINUTE:100000" --var "AUTH_RATE_LIMIT_PER_MINUTE:100000"; then
+    FUZZ_JWT=$(curl -fsS -X POST "$BASE_URL/auth/github/callback" -d '{"code":"test-code:31337:fuzzer"}' \
+      | sed -n 's/.*"jwt":"\([^"]*\)".*/\1/p')
+    tier api-fuzz 300 "$WT_ROOT/scripts/schemathesis.sh" "$BASE_URL" "$FUZZ_JWT" "$OUT/schemathesis"
+  else
+    FAILED=1
+    SUMMARY+=("api-fuzz   FAIL (the worker did not restart; see above)")
+  fi
 else
   FAILED=1
   SUMMARY+=("worker     FAIL (the worker did not start; see above)")

@@ -90,6 +90,7 @@ fn login() {}
         (status = 400, description = "Malformed body or unknown field", body = ErrorBody),
         (status = 401, description = "GitHub rejected the code", body = ErrorBody),
         (status = 413, description = "Body over 64 KB", body = ErrorBody),
+        (status = 422, description = "Empty or overlong code", body = ErrorBody),
         (status = 429, description = "Too many requests from this address", body = ErrorBody),
         (status = 502, description = "GitHub failed or answered nonsense", body = ErrorBody),
     ))]
