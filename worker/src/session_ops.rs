@@ -150,9 +150,10 @@ pub async fn heartbeat(
     }
 }
 
-/// The caller's session `id`; 404 for a malformed id, a missing one or another user's.
+/// The caller's session `id`; 400 for a malformed id, 404 for a missing one or another
+/// user's (which is indistinguishable from a missing one).
 pub async fn find(db: &D1Database, user_id: i64, id: &str) -> Handled<StoredSession> {
-    let id = validate::uuid(id, "id").map_err(|_| ApiError::not_found("session"))?;
+    let id = validate::uuid(id, "id").map_err(|v| ApiError::new(ErrorCode::InvalidRequest, v.message))?;
     store::session(db, user_id, &id).await?.ok_or_else(|| ApiError::not_found("session"))
 }
 

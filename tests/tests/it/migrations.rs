@@ -1,0 +1,180 @@
+//! The D1 migrations and their rollback scripts, through wrangler on a fresh local
+//! database of its own (never the running worker's): apply all, roll back 0002, re-apply,
+//! roll back everything, apply again, checking the schema at every step.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const TIMEOUT: Duration = Duration::from_secs(180);
+const FIRST: &str = "0001_initial_schema.sql";
+const SECOND: &str = "0002_sessions_buckets_sync.sql";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// wrangler from the workspace's node_modules, else from PATH.
+fn wrangler() -> PathBuf {
+    let local = workspace().join("node_modules/.bin/wrangler");
+    if local.exists() {
+        local
+    } else {
+        PathBuf::from("wrangler")
+    }
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
+/// Kills `child` and panics when it outlives the deadline.
+fn wait_bounded(child: &mut Child, what: &str) -> std::process::ExitStatus {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("`wrangler {what}` took longer than {TIMEOUT:?}; killed");
+            }
+            Err(err) => panic!("`wrangler {what}`: {err}"),
+        }
+    }
+}
+
+/// Runs `wrangler <args> --local --persist-to <state>` in `worker/`; returns stdout.
+fn run(state: &Path, args: &[&str]) -> String {
+    let what = args.join(" ");
+    let mut child = Command::new(wrangler())
+        .args(args)
+        .arg("--local")
+        .arg("--persist-to")
+        .arg(state)
+        .current_dir(workspace().join("worker"))
+        .env("CI", "true")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot run wrangler ({err}); is node_modules/.bin set up?"));
+    let stdout = drain(child.stdout.take().expect("piped stdout"));
+    let stderr = drain(child.stderr.take().expect("piped stderr"));
+    let status = wait_bounded(&mut child, &what);
+    let (stdout, stderr) = (stdout.join().unwrap_or_default(), stderr.join().unwrap_or_default());
+    assert!(status.success(), "`wrangler {what}` failed ({status}):\n{stdout}\n{stderr}");
+    stdout
+}
+
+/// The rows of a single-statement query.
+fn query(state: &Path, sql: &str) -> Vec<Value> {
+    let stdout = run(state, &["d1", "execute", "DB", "--json", "--command", sql]);
+    let start = stdout.find('[').unwrap_or_else(|| panic!("no JSON from wrangler: {stdout}"));
+    let parsed: Value = serde_json::Deserializer::from_str(&stdout[start..])
+        .into_iter::<Value>()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_else(|| panic!("wrangler's --json output does not parse: {stdout}"));
+    parsed[0]["results"].as_array().cloned().unwrap_or_else(|| panic!("no results: {stdout}"))
+}
+
+/// The schema as it matters here: user tables with their SQL, and the applied migrations.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    tables: BTreeMap<String, String>,
+    applied: Vec<String>,
+}
+
+impl Snapshot {
+    fn has(&self, table: &str) -> bool {
+        self.tables.contains_key(table)
+    }
+
+    fn sessions_sql(&self) -> &str {
+        self.tables.get("time_sessions").map(String::as_str).unwrap_or_default()
+    }
+}
+
+fn snapshot(state: &Path) -> Snapshot {
+    let rows =
+        query(state, "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name");
+    let tables = rows
+        .iter()
+        .filter_map(|row| Some((row["name"].as_str()?.to_owned(), row["sql"].as_str()?.to_owned())))
+        .filter(|(name, _)| !name.starts_with("_cf_") && !name.starts_with("sqlite_"))
+        .collect();
+    let rows = query(state, "SELECT name FROM d1_migrations ORDER BY id");
+    let applied = rows.iter().filter_map(|row| row["name"].as_str().map(str::to_owned)).collect();
+    Snapshot { tables, applied }
+}
+
+fn apply(state: &Path) {
+    run(state, &["d1", "migrations", "apply", "DB"]);
+}
+
+fn roll_back(state: &Path, migration: &str) {
+    let file = workspace().join("migrations/down").join(migration);
+    assert!(file.exists(), "{} is missing", file.display());
+    let file = file.to_string_lossy().into_owned();
+    run(state, &["d1", "execute", "DB", "--file", &file]);
+}
+
+const ALL_TABLES: [&str; 6] =
+    ["users", "time_sessions", "daily_stats", "sync_ops", "ending_guard", "d1_migrations"];
+
+#[test]
+fn migrations_apply_roll_back_and_apply_again() {
+    let state = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "migrations-{}-{}",
+        std::process::id(),
+        worktime_tests::now_ms()
+    ));
+    let _ = std::fs::remove_dir_all(&state);
+    std::fs::create_dir_all(&state).expect("create the state directory");
+
+    apply(&state);
+    let full = snapshot(&state);
+    for table in ALL_TABLES {
+        assert!(full.has(table), "{table} after applying all: {full:?}");
+    }
+    assert_eq!(full.applied, [FIRST, SECOND]);
+    assert!(full.sessions_sql().contains("start_ms"), "0002's time_sessions: {full:?}");
+
+    roll_back(&state, SECOND);
+    let first_only = snapshot(&state);
+    assert!(!first_only.has("sync_ops") && !first_only.has("ending_guard"), "{first_only:?}");
+    for table in ["users", "time_sessions", "daily_stats"] {
+        assert!(first_only.has(table), "{table} is back to 0001's: {first_only:?}");
+    }
+    let sql = first_only.sessions_sql();
+    assert!(sql.contains("start_time") && !sql.contains("start_ms"), "0001's time_sessions: {sql}");
+    assert!(first_only.tables["daily_stats"].contains("date"), "{first_only:?}");
+    assert_eq!(first_only.applied, [FIRST]);
+
+    apply(&state);
+    assert_eq!(snapshot(&state), full, "re-applying 0002 restores the same schema");
+
+    roll_back(&state, SECOND);
+    roll_back(&state, FIRST);
+    let empty = snapshot(&state);
+    for table in ["users", "time_sessions", "daily_stats", "sync_ops", "ending_guard"] {
+        assert!(!empty.has(table), "{table} after rolling everything back: {empty:?}");
+    }
+    assert!(empty.applied.is_empty(), "{empty:?}");
+
+    apply(&state);
+    assert_eq!(snapshot(&state), full, "from nothing to the same schema again");
+    let _ = std::fs::remove_dir_all(&state);
+}
