@@ -127,19 +127,23 @@ struct Seen {
     op_id: String,
 }
 
-/// The op_ids of this request the caller already applied, in one query.
+/// Op ids per lookup query: with the user id, under D1's 100 bound parameters.
+const IDS_PER_QUERY: usize = 90;
+
+/// The op_ids of this request the caller already applied (one query per 90 ops).
 async fn already_applied(db: &D1Database, user_id: i64, ops: &[SyncOp]) -> Handled<HashSet<String>> {
     let ids: Vec<String> = ops.iter().filter_map(|op| validate::uuid(&op.op_id, "op_id").ok()).collect();
-    if ids.is_empty() {
-        return Ok(HashSet::new());
+    let mut seen = HashSet::new();
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("?{}", i + 2)).collect();
+        let mut binds = vec![num(user_id)];
+        binds.extend(chunk.iter().map(|id| text(id)));
+        let sql = format!(
+            "SELECT op_id FROM sync_ops WHERE user_id = ?1 AND op_id IN ({})",
+            placeholders.join(", ")
+        );
+        let rows = db.prepare(&sql).bind(&binds)?.all().await?.results::<Seen>()?;
+        seen.extend(rows.into_iter().map(|row| row.op_id));
     }
-    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("?{}", i + 2)).collect();
-    let mut binds = vec![num(user_id)];
-    binds.extend(ids.iter().map(|id| text(id)));
-    let sql = format!(
-        "SELECT op_id FROM sync_ops WHERE user_id = ?1 AND op_id IN ({})",
-        placeholders.join(", ")
-    );
-    let rows = db.prepare(&sql).bind(&binds)?.all().await?.results::<Seen>()?;
-    Ok(rows.into_iter().map(|row| row.op_id).collect())
+    Ok(seen)
 }
