@@ -12,7 +12,7 @@ mkdir -p "$out"
 cd "$out"  # schemathesis keeps its example database in the working directory
 set +e
 "$WT_HOME/venv/bin/st" run "$WT_ROOT/crates/api/openapi.json" --url "$base_url" \
-  -H "Authorization: Bearer $jwt" --seed 20261122 -n 60 --max-time 150 --request-timeout 10 \
+  -H "Authorization: Bearer $jwt" --seed 20261122 -n 60 --max-time 75 --request-timeout 10 \
   --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
   --report ndjson --report-dir "$out" --warnings off > "$out/schemathesis.log" 2>&1
 rc=$?

@@ -76,7 +76,7 @@ if worker_up; then
       --var "API_RATE_LIMIT_PER_MINUTE:100000" --var "AUTH_RATE_LIMIT_PER_MINUTE:100000"; then
     FUZZ_JWT=$(curl -fsS -X POST "$BASE_URL/auth/github/callback" -d '{"code":"test-code:31337:fuzzer"}' \
       | sed -n 's/.*"jwt":"\([^"]*\)".*/\1/p')
-    tier api-fuzz 300 "$WT_ROOT/scripts/schemathesis.sh" "$BASE_URL" "$FUZZ_JWT" "$OUT/schemathesis"
+    tier api-fuzz 200 "$WT_ROOT/scripts/schemathesis.sh" "$BASE_URL" "$FUZZ_JWT" "$OUT/schemathesis"
   else
     FAILED=1
     SUMMARY+=("api-fuzz   FAIL (the worker did not restart; see above)")
