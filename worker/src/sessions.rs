@@ -11,7 +11,8 @@ use worktime_core::time::UnixMillis;
 use worktime_core::validate;
 
 use crate::request::{json_body, ApiError, Handled, Query};
-use crate::session_ops::{self, nothing, StartFields};
+use crate::session_ops;
+use worktime_core::sessions::{validate_start, StartFields};
 use crate::store::{self, num, text, SessionRow, SESSION_COLUMNS};
 use crate::{env, respond};
 
@@ -25,23 +26,23 @@ pub async fn start(req: &mut Request, env: &Env, user_id: i64, now: UnixMillis) 
         start_time: body.start_time.as_deref(),
         tz_offset_minutes: body.tz_offset_minutes,
     };
-    let new_start = session_ops::validate_start(&fields, now)?;
+    let new_start = validate_start(&fields, now)?;
     let db = env.d1(env::DB)?;
-    let applied = session_ops::start(&db, user_id, new_start, &nothing).await?;
+    let applied = session_ops::start(&db, user_id, new_start).await?;
     Ok(respond::private_json(applied.status, &applied.session.to_api())?)
 }
 
 pub async fn end(req: &mut Request, env: &Env, user_id: i64, id: &str, now: UnixMillis) -> Handled<Response> {
     let body: EndSessionRequest = json_body(req).await?;
     let db = env.d1(env::DB)?;
-    let applied = session_ops::end(&db, user_id, id, body.end_time.as_deref(), now, &nothing).await?;
+    let applied = session_ops::end(&db, user_id, id, body.end_time.as_deref(), now).await?;
     Ok(respond::private_json(applied.status, &applied.session.to_api())?)
 }
 
 pub async fn heartbeat(req: &mut Request, env: &Env, user_id: i64, id: &str, now: UnixMillis) -> Handled<Response> {
     let body: HeartbeatRequest = json_body(req).await?;
     let db = env.d1(env::DB)?;
-    let applied = session_ops::heartbeat(&db, user_id, id, body.at.as_deref(), now, &nothing).await?;
+    let applied = session_ops::heartbeat(&db, user_id, id, body.at.as_deref(), now).await?;
     Ok(respond::private_json(applied.status, &applied.session.to_api())?)
 }
 
@@ -51,7 +52,7 @@ pub async fn stop(env: &Env, user_id: i64, now: UnixMillis) -> Handled<Response>
     let active = store::active_session(&db, user_id)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "There is no active session to stop."))?;
-    let applied = session_ops::end(&db, user_id, &active.id, None, now, &nothing).await?;
+    let applied = session_ops::end(&db, user_id, &active.id, None, now).await?;
     Ok(respond::private_json(applied.status, &applied.session.to_api())?)
 }
 

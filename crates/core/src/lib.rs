@@ -12,5 +12,6 @@ pub mod routing;
 pub mod sessions;
 pub mod signin;
 pub mod stats;
+pub mod sync_plan;
 pub mod time;
 pub mod validate;

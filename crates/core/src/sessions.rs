@@ -8,6 +8,7 @@ use worktime_api::sessions::{Session, SessionStatus};
 
 use crate::stats::{split_into_buckets, BucketDelta};
 use crate::time::UnixMillis;
+use crate::validate::{self, Violation};
 
 /// A `time_sessions` row, times in epoch milliseconds (whole seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +58,36 @@ pub struct NewStart {
     /// Whether the client gave the start time (a replay without one matches any time).
     pub start_given: bool,
     pub tz_offset_minutes: Option<i32>,
+}
+
+/// The fields of a start, as received (validated here).
+pub struct StartFields<'a> {
+    pub id: &'a str,
+    pub repo_owner: &'a str,
+    pub repo_name: &'a str,
+    pub pr_number: i64,
+    pub start_time: Option<&'a str>,
+    pub tz_offset_minutes: Option<i32>,
+}
+
+pub fn validate_start(fields: &StartFields<'_>, now: UnixMillis) -> Result<NewStart, Violation> {
+    let id = validate::uuid(fields.id, "id")?;
+    validate::github_owner(fields.repo_owner)?;
+    validate::github_repo(fields.repo_name)?;
+    validate::pr_number(fields.pr_number)?;
+    if let Some(offset) = fields.tz_offset_minutes {
+        validate::tz_offset(offset)?;
+    }
+    let start = validate::client_time(fields.start_time, "start_time", now)?;
+    Ok(NewStart {
+        id,
+        repo_owner: fields.repo_owner.to_owned(),
+        repo_name: fields.repo_name.to_owned(),
+        pr_number: fields.pr_number,
+        start_ms: start.0,
+        start_given: fields.start_time.is_some(),
+        tz_offset_minutes: fields.tz_offset_minutes,
+    })
 }
 
 /// A session that ends now: its updated row and what it adds to `daily_stats`.
