@@ -4,6 +4,7 @@
 //! [`time::UnixMillis`], nothing reads a clock, a socket or storage. The IO shells (the
 //! wasm SDK and the worker) call in, then perform the IO the core decided on.
 
+pub mod client;
 pub mod cors;
 pub mod health;
 pub mod jwt;

@@ -1,0 +1,243 @@
+//! The SDK's engine: time tracking and offline-first sync as a sans-IO state machine.
+//!
+//! [`Engine`] performs no IO and reads no clock (after quinn-proto and str0m): the wasm
+//! shell in the extension's service worker passes the time in, performs the HTTP
+//! requests the engine asks for, reports what came of them, arms a timer, and stores
+//! the engine's snapshot. All rules — queueing, batching, retries, auth — live here.
+//!
+//! Modules, one concern each: [`tracking`] (active session and history), `queue`
+//! (persisted op queue), `round` (batches and splitting), `backoff` (retry timing),
+//! `token` (the JWT), `sync` (sending and answers), [`snapshot`], [`status`], [`wire`]
+//! (requests and outcomes), [`config`].
+
+pub mod config;
+pub mod snapshot;
+pub mod status;
+pub mod tracking;
+pub mod wire;
+
+mod backoff;
+mod queue;
+mod round;
+mod sync;
+mod token;
+
+#[cfg(test)]
+mod tests;
+
+use worktime_api::auth::User;
+use worktime_api::sync::SyncOp;
+
+pub use self::config::EngineConfig;
+pub use self::snapshot::{SnapshotError, SNAPSHOT_VERSION};
+pub use self::status::{FailedItem, RejectedItem, Status, SyncReason};
+pub use self::tracking::{implicit_end_op_id, LocalSession, StartInput, SyncState, TrackingError};
+pub use self::wire::{Outcome, Transmit};
+
+use self::round::Round;
+use self::snapshot::State;
+use self::tracking::checked_uuid;
+use crate::time::UnixMillis;
+
+/// Time tracking plus the sync queue, driven by the shell.
+///
+/// # Methods
+///
+/// - Getters (`&self`): [`status`](Engine::status), [`history`](Engine::history),
+///   [`bearer`](Engine::bearer),
+///   [`active_session`](Engine::active_session), [`snapshot`](Engine::snapshot),
+///   [`poll_timeout`](Engine::poll_timeout).
+/// - Application commands: [`start_session`](Engine::start_session),
+///   [`end_session`](Engine::end_session), [`heartbeat`](Engine::heartbeat),
+///   [`set_token`](Engine::set_token), [`sign_out`](Engine::sign_out),
+///   [`request_sync`](Engine::request_sync).
+/// - Inputs from the shell: [`handle_response`](Engine::handle_response),
+///   [`handle_timeout`](Engine::handle_timeout).
+/// - Outputs: [`poll_transmit`](Engine::poll_transmit), [`poll_timeout`](Engine::poll_timeout).
+///
+/// # The call rule
+///
+/// After every command or input call:
+/// 1. drain [`poll_transmit`](Engine::poll_transmit) until it returns `None` (today it
+///    yields at most one request at a time);
+/// 2. read [`poll_timeout`](Engine::poll_timeout) and arm a timer (an alarm, when the
+///    service worker may sleep) that calls [`handle_timeout`](Engine::handle_timeout);
+/// 3. persist [`snapshot`](Engine::snapshot) — before starting the requests from step 1;
+/// 4. perform the requests, aborting each after 10 s, and report every one to
+///    [`handle_response`](Engine::handle_response) (which is again an input call).
+///
+/// Every call takes `now`, the client's wall clock in epoch milliseconds. The engine
+/// never compares it with the server's clock: a skewed client clock only skews the
+/// times it records (see [`EngineConfig`] and the `token` notes on expiry).
+///
+/// On start-up, [`Engine::restore`] the stored snapshot and follow the rule as after any
+/// call. A request that was in flight when the snapshot was taken is treated as lost:
+/// its ops are still queued, are sent again at once, and the server reports the ones it
+/// had applied as `duplicate`.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    state: State,
+    /// The request awaiting an answer. Not persisted.
+    in_flight: Option<sync::InFlight>,
+}
+
+impl Engine {
+    /// A fresh engine: signed out, nothing tracked, nothing queued.
+    pub fn new(config: EngineConfig) -> Engine {
+        Engine { state: State::new(config.normalized()), in_flight: None }
+    }
+
+    /// The engine a [`snapshot`](Engine::snapshot) describes.
+    pub fn restore(snapshot: &str) -> Result<Engine, SnapshotError> {
+        Ok(Engine { state: snapshot::read(snapshot)?, in_flight: None })
+    }
+
+    /// The persisted state as JSON with `"version": 1`.
+    pub fn snapshot(&self) -> String {
+        snapshot::write(&self.state)
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.state.config
+    }
+
+    // --- auth ---
+
+    /// Installs the token from a sign-in and clears `sign_in_needed`. It does not start a
+    /// round: call [`request_sync`](Engine::request_sync) with [`SyncReason::SignIn`].
+    pub fn set_token(&mut self, jwt: String, expires_at: UnixMillis, user: User) {
+        self.state.auth.set(jwt, expires_at, user);
+    }
+
+    /// Forgets the token and the user and stops the running round.
+    ///
+    /// The queue is KEPT: ops recorded so far (and tracking while signed out) are sent
+    /// after the next sign-in, with that sign-in's token. A shell that lets a different
+    /// GitHub account sign in on the same profile should decide what to do about them.
+    pub fn sign_out(&mut self) {
+        self.state.auth.sign_out();
+        self.state.round = None;
+    }
+
+    // --- tracking ---
+
+    /// Starts tracking a pull request at `now`. An active session is first ended at
+    /// `now`: its end op (id [`implicit_end_op_id`]) is queued before the new start.
+    /// Returns the new active session.
+    pub fn start_session(
+        &mut self,
+        now: UnixMillis,
+        input: StartInput,
+    ) -> Result<LocalSession, TrackingError> {
+        let op_id = self.fresh_op_id(&input.op_id)?;
+        if self.state.queue.contains_op(&implicit_end_op_id(&op_id)) {
+            return Err(TrackingError::DuplicateId(op_id));
+        }
+        let ops = self.state.tracker.start(now, input, &op_id, self.state.config.history_limit)?;
+        for op in ops {
+            self.enqueue(now, op);
+        }
+        self.active_session().ok_or(TrackingError::NoActiveSession)
+    }
+
+    /// Ends the active session at `now` (never before its start) and returns it.
+    pub fn end_session(
+        &mut self,
+        now: UnixMillis,
+        op_id: String,
+    ) -> Result<LocalSession, TrackingError> {
+        let op_id = self.fresh_op_id(&op_id)?;
+        let op = self.state.tracker.end(now, op_id)?;
+        let session_id = op.session_id.clone();
+        self.enqueue(now, op);
+        self.session(&session_id).ok_or(TrackingError::NoActiveSession)
+    }
+
+    /// Records that the user is still on the active session. The heartbeat replaces the
+    /// session's queued one (unless that one is being sent).
+    pub fn heartbeat(&mut self, now: UnixMillis, op_id: String) -> Result<(), TrackingError> {
+        let op_id = self.fresh_op_id(&op_id)?;
+        let op = self.state.tracker.heartbeat(now, op_id)?;
+        self.enqueue(now, op);
+        Ok(())
+    }
+
+    // --- getters ---
+
+    /// The active session, if any.
+    pub fn active_session(&self) -> Option<LocalSession> {
+        let record = self.state.tracker.active_record()?;
+        Some(record.view(self.state.queue.has_session(&record.session_id)))
+    }
+
+    /// Up to `limit` sessions of the local history (active and ended, at most
+    /// `EngineConfig::history_limit`), newest first, skipping `offset`.
+    pub fn history(&self, limit: usize, offset: usize) -> Vec<LocalSession> {
+        self.state
+            .tracker
+            .history
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|record| record.view(self.state.queue.has_session(&record.session_id)))
+            .collect()
+    }
+
+    /// The token for requests the shell makes itself (e.g. `GET /api/stats/daily`):
+    /// `None` when signed out, refused by the server, or expired at `now`.
+    pub fn bearer(&self, now: UnixMillis) -> Option<String> {
+        match self.state.auth.check(now, 0) {
+            token::TokenCheck::Valid | token::TokenCheck::RefreshDue => self.state.auth.bearer(),
+            token::TokenCheck::Missing | token::TokenCheck::Expired => None,
+        }
+    }
+
+    /// The sync state at `now`.
+    pub fn status(&self, now: UnixMillis) -> Status {
+        let state = &self.state;
+        let expired = matches!(state.auth.check(now, 0), token::TokenCheck::Expired);
+        let failed_count = state.queue.failed_count();
+        let failed_items = state.queue.failed_items(state.config.failed_items_shown);
+        Status {
+            pending_count: state.queue.len(),
+            failed_count,
+            failed_items_hidden: failed_count - failed_items.len(),
+            failed_items,
+            rejected_items: state.rejected.items(),
+            signed_in: state.auth.has_token() && !expired,
+            sign_in_needed: state.auth.sign_in_needed || expired,
+            user: state.auth.user.clone(),
+            last_sync_ms: state.last_sync_ms,
+            next_retry_ms: self.poll_timeout().map(|at| at.0),
+            last_error: state.last_error.clone(),
+            round_active: state.round.is_some(),
+            round_reason: state.round.as_ref().map(|round| round.reason),
+        }
+    }
+
+    // --- internals ---
+
+    fn session(&self, session_id: &str) -> Option<LocalSession> {
+        let record =
+            self.state.tracker.history.iter().find(|record| record.session_id == session_id)?;
+        Some(record.view(self.state.queue.has_session(session_id)))
+    }
+
+    /// A checked, lowercased op id not already queued.
+    fn fresh_op_id(&self, op_id: &str) -> Result<String, TrackingError> {
+        let op_id = checked_uuid(op_id, "op_id")?;
+        if self.state.queue.contains_op(&op_id) {
+            return Err(TrackingError::DuplicateId(op_id));
+        }
+        Ok(op_id)
+    }
+
+    /// Queues `op`; starts a round when none runs and a token is held.
+    fn enqueue(&mut self, now: UnixMillis, op: SyncOp) {
+        let in_flight = self.in_flight.as_ref().map(sync::InFlight::op_ids).unwrap_or_default();
+        self.state.queue.push(op, now.0, in_flight);
+        if self.state.round.is_none() && self.state.auth.has_token() {
+            self.state.round = Some(Round::new(SyncReason::Enqueued, now.0));
+        }
+    }
+}
