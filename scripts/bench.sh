@@ -12,12 +12,12 @@ cd "$WT_ROOT"
 PORT=8791 FAKE_PORT=8792 SECONDS_EACH=${BENCH_SECONDS:-10}
 OUT="$WT_ROOT/target/bench"
 rm -rf "$OUT" && mkdir -p "$OUT"
-trap 'stop_worker; stop_fake_github' EXIT
+trap 'stop_worker; stop_test_servers' EXIT
 printf 'JWT_SECRET=bench-%s\nGITHUB_CLIENT_ID=test-client-id\nGITHUB_CLIENT_SECRET=test-client-secret\n' \
   "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$OUT/bench.env"
 
 cargo build -q --release -p worktime-tests --bin bench
-start_fake_github "$FAKE_PORT" "$OUT/fake-github.log"
+start_test_server fake-github "$OUT/fake-github.log" --port "$FAKE_PORT"
 build_worker > "$OUT/build.log" 2>&1
 migrate_local "$OUT/state" > "$OUT/migrations.log" 2>&1
 start_worker "$PORT" "$OUT/state" "$OUT/wrangler-dev.log" --env-file "$OUT/bench.env" \

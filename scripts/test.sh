@@ -4,12 +4,13 @@
 #                 check) and the pure core (cargo test)
 #   2. worker   — integration tests against the worker under `wrangler dev` (real workerd,
 #                 local D1 and KV) and a fake GitHub, over loopback HTTP
-#   3. sdk-wasm — the SDK in headless Chromium (wasm-pack test) against the same worker
+#   3. sdk-wasm — the SDK in headless Chromium (wasm-pack test) against the same worker,
+#                 directly and through a fault-injecting proxy on 127.0.0.1:8793
 #   4. api-fuzz — schemathesis: >= 1000 generated requests from the OpenAPI document, no
 #                 5xx, no response outside the document (worker restarted without the
 #                 tight rate limits the worker tier tests)
-# The worker runs on 127.0.0.1:8788 with a fresh local state and the fake GitHub on
-# 127.0.0.1:8790; both are stopped on every exit.
+# The worker runs on 127.0.0.1:8788 with a fresh local state, the fake GitHub on
+# 127.0.0.1:8790 and the proxy on 127.0.0.1:8793; all are stopped on every exit.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 . "$WT_ROOT/scripts/worker-dev.sh"
@@ -21,13 +22,17 @@ PORT=8788
 BASE_URL="http://127.0.0.1:$PORT"
 FAKE_GITHUB_PORT=8790
 FAKE_GITHUB="http://127.0.0.1:$FAKE_GITHUB_PORT"
+PROXY_PORT=8793
+PROXY_URL="http://127.0.0.1:$PROXY_PORT"
 # A per-run secret: tests forge tokens with it (tampered, expired, missing claims).
 JWT_SECRET="test-secret-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 # The wasm test page's origin: the only origin the test worker grants CORS to.
 export WASM_BINDGEN_TEST_ADDRESS=127.0.0.1:8799
+# The slowest SDK test waits out an 11 s proxy delay plus retries.
+export WASM_BINDGEN_TEST_TIMEOUT=120
 OUT="$WT_ROOT/target/test-run"
 rm -rf "$OUT" && mkdir -p "$OUT"
-trap 'stop_worker; stop_fake_github' EXIT
+trap 'stop_worker; stop_test_servers' EXIT
 trap 'exit 130' INT TERM
 
 SUMMARY=()
@@ -52,7 +57,8 @@ echo "=== starting the worker on $BASE_URL"
 printf 'JWT_SECRET=%s\nGITHUB_CLIENT_ID=test-client-id\nGITHUB_CLIENT_SECRET=test-client-secret\n' \
   "$JWT_SECRET" > "$OUT/test.env"
 worker_up() {
-  start_fake_github "$FAKE_GITHUB_PORT" "$OUT/fake-github.log" &&
+  start_test_server fake-github "$OUT/fake-github.log" --port "$FAKE_GITHUB_PORT" &&
+  start_test_server fault-proxy "$OUT/fault-proxy.log" --port "$PROXY_PORT" --upstream "$BASE_URL" &&
   build_worker &&
   migrate_local "$OUT/wrangler-state" >"$OUT/migrations.log" 2>&1 &&
   start_worker "$PORT" "$OUT/wrangler-state" "$OUT/wrangler-dev.log" \
@@ -64,10 +70,11 @@ worker_up() {
 }
 if worker_up; then
   export WORKTIME_TEST_BASE_URL=$BASE_URL WORKTIME_TEST_FAKE_GITHUB=$FAKE_GITHUB
+  export WORKTIME_TEST_PROXY_URL=$PROXY_URL
   export WORKTIME_TEST_JWT_SECRET=$JWT_SECRET WORKTIME_TEST_STATE_DIR="$OUT/wrangler-state"
   tier worker 900 cargo test -p worktime-tests
   tier sdk-wasm 900 wasm-pack test --mode no-install --headless --chrome \
-    --chromedriver "$CHROMEDRIVER" crates/sdk
+    --chromedriver "$CHROMEDRIVER" crates/sdk --test health --test sync
   echo "=== restarting the worker with high rate limits for schemathesis"
   stop_worker
   if start_worker "$PORT" "$OUT/wrangler-state" "$OUT/wrangler-dev-fuzz.log" \
@@ -86,7 +93,7 @@ else
   SUMMARY+=("worker     FAIL (the worker did not start; see above)")
 fi
 stop_worker
-stop_fake_github
+stop_test_servers
 
 echo
 echo "=== WorkTime test summary"

@@ -48,27 +48,31 @@ stop_worker() {
   fi
 }
 
-FAKE_GITHUB_PID=""
+TEST_SERVER_PIDS=()
 
-# start_fake_github PORT LOG: the fake GitHub (tests/src/bin/fake_github.rs) on 127.0.0.1.
-start_fake_github() {
-  local port=$1 log=$2
-  (cd "$WT_ROOT" && cargo build -q -p worktime-tests --bin fake-github) || return 1
-  setsid "$WT_ROOT/target/debug/fake-github" --port "$port" >"$log" 2>&1 &
-  FAKE_GITHUB_PID=$!
+# start_test_server BIN LOG ARGS…: one of the tests package's servers (fake-github,
+# fault-proxy) on 127.0.0.1, in its own process group; waits until it says "listening".
+start_test_server() {
+  local bin=$1 log=$2
+  shift 2
+  (cd "$WT_ROOT" && cargo build -q -p worktime-tests --bin "$bin") || return 1
+  setsid "$WT_ROOT/target/debug/$bin" "$@" >"$log" 2>&1 &
+  local pid=$!
+  TEST_SERVER_PIDS+=("$pid")
   local deadline=$((SECONDS + 20))
   until grep -q "listening" "$log" 2>/dev/null; do
-    if ! kill -0 "$FAKE_GITHUB_PID" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-      echo "fake GitHub did not start; its log ($log):" >&2; cat "$log" >&2; return 1
+    if ! kill -0 "$pid" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
+      echo "$bin did not start; its log ($log):" >&2; cat "$log" >&2; return 1
     fi
     sleep 0.2
   done
 }
 
-stop_fake_github() {
-  if [ -n "$FAKE_GITHUB_PID" ]; then
-    kill -TERM -- "-$FAKE_GITHUB_PID" 2>/dev/null || true
-    wait "$FAKE_GITHUB_PID" 2>/dev/null || true
-    FAKE_GITHUB_PID=""
-  fi
+stop_test_servers() {
+  local pid
+  for pid in "${TEST_SERVER_PIDS[@]}"; do
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  TEST_SERVER_PIDS=()
 }

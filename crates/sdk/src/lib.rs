@@ -1,30 +1,25 @@
 //! WorkTime's SDK, compiled to WebAssembly for the extension's service worker and popup.
 //!
-//! JavaScript sees one class, [`WorkTimeClient`]. It is a thin shell: HTTP goes through
-//! the global `fetch` (gloo-net, so it works in a service worker without `window`), and
-//! every value crossing into JavaScript is a typed object described in the `.d.ts`.
+//! JavaScript sees two classes: [`WorkTime`], the offline-first tracker and sync engine
+//! the service worker owns (a thin shell over `worktime_core::client::Engine`), and
+//! [`WorkTimeClient`], a plain API client (`health()`). HTTP goes through the global
+//! `fetch` (gloo-net, so it works in a service worker without `window`), and every value
+//! crossing into JavaScript is a typed object described in the `.d.ts`.
 
 mod error;
 mod http;
+mod platform;
+mod storage;
+mod transport;
+mod types;
+mod views;
+mod worktime;
 
 use wasm_bindgen::prelude::*;
 use worktime_api::HealthResponse;
 
 pub use crate::error::SdkError;
-
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &str = r#"
-/** Answer of the backend's `GET /health`. */
-export interface Health {
-  status: "ok" | "error";
-  /** The backend's clock, RFC 3339 UTC. */
-  timestamp: string;
-  environment: string;
-  service: string;
-  version: string;
-  database: "ok" | "error";
-}
-"#;
+pub use crate::worktime::WorkTime;
 
 /// A client of one WorkTime backend.
 #[wasm_bindgen]

@@ -19,6 +19,9 @@ pub(crate) struct Retry {
     pub retries: u32,
     /// No attempt before this instant (epoch ms); `None` when the round may send now.
     pub wait_until_ms: Option<i64>,
+    /// Whether the wait is the server's (`Retry-After`), which nothing cuts short.
+    #[serde(default)]
+    pub server_wait: bool,
 }
 
 /// What follows a failed attempt.
@@ -45,6 +48,7 @@ impl Retry {
             return AfterFailure::GiveUp;
         };
         let wait = retry_after_ms.unwrap_or(*step);
+        self.server_wait = retry_after_ms.is_some();
         self.retries += 1;
         let at = now.0.saturating_add(wait);
         self.wait_until_ms = Some(at);
@@ -53,8 +57,7 @@ impl Retry {
 
     /// A confirmed batch: the next failure starts again at the first step.
     pub fn on_success(&mut self) {
-        self.retries = 0;
-        self.wait_until_ms = None;
+        *self = Retry::default();
     }
 
     /// Whether the round may send at `now`. A deadline further ahead than any wait the

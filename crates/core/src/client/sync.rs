@@ -45,13 +45,22 @@ impl InFlight {
 }
 
 impl Engine {
-    /// Starts a round unless one is running (then this does nothing: the round already
-    /// drains the queue, and its waits are kept). Needs a token. A round also starts
-    /// with an empty queue when the token is due for a refresh, so the periodic alarm
-    /// keeps an idle user's token fresh.
+    /// Starts a round. Needs a token. While a round runs, a periodic or automatic
+    /// request does nothing (the round already drains the queue); a manual sync, a
+    /// reconnect or a sign-in instead starts a fresh round at once — the user asked, or
+    /// the reason to wait is gone — unless a request is in flight or the server asked
+    /// for the wait (`Retry-After`). A round also starts with an empty queue when the
+    /// token is due for a refresh, so the periodic alarm keeps an idle user's token fresh.
     pub fn request_sync(&mut self, now: UnixMillis, reason: SyncReason) {
-        if self.state.round.is_some() || !self.state.auth.has_token() {
+        if !self.state.auth.has_token() {
             return;
+        }
+        if let Some(round) = &self.state.round {
+            let urgent = matches!(reason, SyncReason::Manual | SyncReason::Reconnect | SyncReason::SignIn);
+            if !urgent || self.in_flight.is_some() || round.retry.server_wait {
+                return;
+            }
+            self.state.round = None;
         }
         let check = self.state.auth.check(now, self.state.config.refresh_window_ms);
         if self.state.queue.is_empty() && check == TokenCheck::Valid {

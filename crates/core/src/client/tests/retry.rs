@@ -100,13 +100,13 @@ fn enqueueing_starts_a_round_only_when_signed_in_and_none_runs() {
     engine.heartbeat(now(T0 + 1_000), uuid(2)).expect("beats");
     let status = engine.status(now(T0));
     assert_eq!((status.round_active, status.round_reason), (true, Some(SyncReason::Enqueued)));
-    // While the round waits, new ops and sync requests do not cut the wait short.
+    // While the round waits, new ops and periodic sync requests do not cut the wait short.
     assert_eq!(
         fail(&mut engine, T0 + 1_000, Outcome::NetworkError("down".into())),
         Some(T0 + 2_000)
     );
     engine.heartbeat(now(T0 + 1_500), uuid(3)).expect("beats");
-    engine.request_sync(now(T0 + 1_500), SyncReason::Reconnect);
+    engine.request_sync(now(T0 + 1_500), SyncReason::Periodic);
     assert_eq!(engine.poll_transmit(now(T0 + 1_500)), None);
     assert_eq!(sent_ids(&poll(&mut engine, T0 + 2_000)), [uuid(1), uuid(3)]);
 }
@@ -134,4 +134,24 @@ fn failed_items_are_listed_up_to_fifty_and_never_dropped() {
     assert_eq!((status.pending_count, status.failed_count), (80, 80));
     assert_eq!((status.failed_items.len(), status.failed_items_hidden), (50, 30));
     assert_eq!(status.failed_items[0].op_id, uuid(1));
+}
+
+#[test]
+fn a_manual_sync_or_reconnect_cuts_a_backoff_wait_short_but_not_a_retry_after() {
+    let mut engine = signed_in();
+    queue_sessions(&mut engine, T0, 1);
+    let first = poll(&mut engine, T0);
+    engine.handle_response(now(T0), first.id, Outcome::NetworkError("offline".into()));
+    engine.handle_timeout(now(T0 + 500));
+    assert!(engine.poll_transmit(now(T0 + 500)).is_none(), "the 1 s backoff is waiting");
+    engine.request_sync(now(T0 + 500), SyncReason::Periodic);
+    assert!(engine.poll_transmit(now(T0 + 500)).is_none(), "a periodic request keeps the wait");
+    engine.request_sync(now(T0 + 500), SyncReason::Manual);
+    let retried = engine.poll_transmit(now(T0 + 500)).expect("a manual sync sends at once");
+    assert_eq!(sent_ids(&retried), sent_ids(&first));
+
+    engine.handle_response(now(T0 + 600), retried.id, Outcome::Http { status: 429, retry_after_seconds: Some(30), body: String::new() });
+    engine.request_sync(now(T0 + 700), SyncReason::Reconnect);
+    assert!(engine.poll_transmit(now(T0 + 700)).is_none(), "the server's Retry-After is honoured");
+    assert_eq!(engine.poll_timeout(), Some(now(T0 + 600 + 30_000)));
 }

@@ -1,0 +1,106 @@
+//! Read-only views for the popup: status, daily stats and history — from the backend when
+//! it answers and the user is signed in, otherwise computed from local history. Every
+//! result says where it came from.
+
+use gloo_net::http::Method;
+use serde::Serialize;
+use worktime_api::sessions::SessionList;
+use worktime_api::stats::DailyStats;
+use worktime_core::client::{LocalSession, Status};
+use worktime_core::stats;
+
+use crate::{platform, transport};
+
+/// `status()`: the engine's status plus reachability.
+#[derive(Serialize)]
+pub struct SdkStatus {
+    /// Whether the last request reached the backend (`null` before the first).
+    pub online: Option<bool>,
+    #[serde(flatten)]
+    pub status: Status,
+}
+
+/// What the views need, copied out of the engine so no borrow spans a request.
+pub struct Context {
+    pub base_url: String,
+    pub bearer: Option<String>,
+    pub local: Vec<LocalSession>,
+    pub tz_offset_minutes: i32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Server,
+    Local,
+}
+
+#[derive(Serialize)]
+pub struct StatsResult {
+    pub source: Source,
+    #[serde(flatten)]
+    pub stats: DailyStats,
+}
+
+#[derive(Serialize)]
+pub struct HistoryResult {
+    pub source: Source,
+    /// Server sessions (API shape) or local ones (SDK shape).
+    pub sessions: serde_json::Value,
+    pub total: i64,
+}
+
+async fn get<T: serde::de::DeserializeOwned>(context: &Context, path: &str) -> Option<T> {
+    let bearer = context.bearer.as_deref()?;
+    let url = format!("{}{path}", context.base_url);
+    match transport::fetch(Method::GET, &url, Some(bearer), None).await {
+        worktime_core::client::Outcome::Http { status: 200, body, .. } => serde_json::from_str(&body).ok(),
+        _ => None,
+    }
+}
+
+pub async fn stats(context: &Context, days: u32) -> StatsResult {
+    let days = days.clamp(1, worktime_api::stats::MAX_DAYS);
+    let offset = context.tz_offset_minutes;
+    let path = format!("{}?days={days}&tz_offset_minutes={offset}", worktime_api::paths::STATS_DAILY);
+    if let Some(stats) = get::<DailyStats>(context, &path).await {
+        return StatsResult { source: Source::Server, stats };
+    }
+    let range = stats::local_range(platform::now().0, days, offset);
+    let ended: Vec<(i64, i64)> =
+        context.local.iter().filter_map(|s| s.end_ms.map(|end| (s.start_ms, end))).collect();
+    let per_day = stats::days_from_sessions(&ended, &range, offset);
+    let days: Vec<worktime_api::stats::DayTotals> = per_day
+        .iter()
+        .map(|d| worktime_api::stats::DayTotals {
+            date: d.date.format("%Y-%m-%d").to_string(),
+            total_duration_seconds: d.total_seconds,
+            session_count: d.session_count,
+            avg_session_seconds: d.avg_session_seconds,
+        })
+        .collect();
+    let stats = DailyStats {
+        from: days.first().map(|d| d.date.clone()).unwrap_or_default(),
+        to: days.last().map(|d| d.date.clone()).unwrap_or_default(),
+        total_duration_seconds: days.iter().map(|d| d.total_duration_seconds).sum(),
+        session_count: days.iter().map(|d| d.session_count).sum(),
+        tz_offset_minutes: offset,
+        days,
+    };
+    StatsResult { source: Source::Local, stats }
+}
+
+pub async fn history(context: &Context, limit: u32, offset: u32) -> HistoryResult {
+    let limit = limit.clamp(1, worktime_api::sessions::LIST_MAX_LIMIT as u32);
+    let path = format!("{}?limit={limit}&offset={offset}", worktime_api::paths::SESSIONS);
+    if let Some(list) = get::<SessionList>(context, &path).await {
+        let sessions = serde_json::to_value(&list.sessions).unwrap_or_default();
+        return HistoryResult { source: Source::Server, sessions, total: list.total };
+    }
+    let page: Vec<&LocalSession> = context.local.iter().skip(offset as usize).take(limit as usize).collect();
+    HistoryResult {
+        source: Source::Local,
+        sessions: serde_json::to_value(&page).unwrap_or_default(),
+        total: context.local.len() as i64,
+    }
+}

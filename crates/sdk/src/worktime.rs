@@ -1,0 +1,355 @@
+//! `WorkTime`: the SDK object the extension's service worker owns.
+//!
+//! A thin shell over `worktime_core::client::Engine`: it supplies the clock, ids, storage
+//! and `fetch`, and follows the engine's call rule — after every call, drain the requests
+//! the engine wants, persist its snapshot before sending, report every outcome, and arm a
+//! timer for the next retry. The engine lives in a `RefCell` that is only ever borrowed
+//! between awaits, never across one, so concurrent calls from JavaScript are safe.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_net::http::Method;
+use gloo_timers::callback::Timeout;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, spawn_local};
+use worktime_api::auth::AuthResponse;
+use worktime_core::client::{Engine, EngineConfig, Outcome, StartInput, Status, SyncReason};
+use worktime_core::time::UnixMillis;
+
+use crate::storage::Store;
+use crate::{platform, transport, views};
+
+/// Retry timers further away than this are left to `chrome.alarms` (see `nextWakeAt`):
+/// a service worker idle for 30 s is stopped, and its timers with it.
+const LONGEST_TIMER_MS: i64 = 25_000;
+
+/// `WorkTime.init` options.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct InitOptions {
+    base_url: String,
+    #[serde(default)]
+    storage_key: Option<String>,
+    #[serde(default)]
+    storage: Option<String>,
+}
+
+/// `startSession` input.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StartOptions {
+    repo_owner: String,
+    repo_name: String,
+    pr_number: i64,
+    #[serde(default)]
+    tz_offset_minutes: Option<i32>,
+}
+
+/// The SDK object; see the module docs and the `.d.ts`.
+#[wasm_bindgen]
+pub struct WorkTime {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    engine: RefCell<Engine>,
+    base_url: String,
+    store: Store,
+    key: String,
+    /// Whether the last request got an HTTP answer.
+    reachable: Cell<Option<bool>>,
+    timer: RefCell<Option<Timeout>>,
+}
+
+fn js_error(message: impl std::fmt::Display) -> JsValue {
+    JsError::new(&message.to_string()).into()
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
+}
+
+#[wasm_bindgen]
+impl WorkTime {
+    /// Loads the saved state (or starts empty) and resumes any pending sync.
+    /// `config`: `{ baseUrl, storageKey?, storage?: "chrome" | "memory" }`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<WorkTime>")]
+    pub fn init(#[wasm_bindgen(unchecked_param_type = "InitConfig")] config: JsValue) -> js_sys::Promise {
+        future_to_promise(async move { Ok(WorkTime::open(config).await?.into()) })
+    }
+
+    /// Starts tracking a PR (ending the running session first). Resolves with the session.
+    #[wasm_bindgen(js_name = startSession, unchecked_return_type = "Promise<LocalSession>")]
+    pub fn start_session(&self, #[wasm_bindgen(unchecked_param_type = "StartSessionInput")] input: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let options: StartOptions = serde_wasm_bindgen::from_value(input).map_err(js_error)?;
+            let input = StartInput {
+                session_id: platform::uuid(),
+                op_id: platform::uuid(),
+                repo_owner: options.repo_owner,
+                repo_name: options.repo_name,
+                pr_number: options.pr_number,
+                tz_offset_minutes: Some(options.tz_offset_minutes.unwrap_or_else(platform::tz_offset_minutes)),
+            };
+            let session = inner.engine.borrow_mut().start_session(platform::now(), input);
+            let session = session.map_err(|err| js_error(format!("{err:?}")))?;
+            inner.pump(None).await;
+            to_js(&session)
+        })
+    }
+
+    /// Ends the running session now. Resolves with it (or `null` when none runs).
+    #[wasm_bindgen(js_name = endSession, unchecked_return_type = "Promise<LocalSession | null>")]
+    pub fn end_session(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let ended = inner.engine.borrow_mut().end_session(platform::now(), platform::uuid()).ok();
+            inner.pump(None).await;
+            to_js(&ended)
+        })
+    }
+
+    /// Records that the user is still working on the running session.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn heartbeat(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let _ = inner.engine.borrow_mut().heartbeat(platform::now(), platform::uuid());
+            inner.pump(None).await;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Starts a sync round now; `onProgress(status)` is called after every request.
+    /// Resolves with the status once nothing more can be sent right now.
+    #[wasm_bindgen(js_name = syncNow, unchecked_return_type = "Promise<SdkStatus>")]
+    pub fn sync_now(&self, #[wasm_bindgen(unchecked_param_type = "(status: SdkStatus) => void")] on_progress: Option<js_sys::Function>) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            inner.engine.borrow_mut().request_sync(platform::now(), SyncReason::Manual);
+            inner.pump(on_progress.as_ref()).await;
+            inner.status_js()
+        })
+    }
+
+    /// Sync status: online, pending, failed (with reasons), last sync, signed in, user.
+    #[wasm_bindgen(unchecked_return_type = "SdkStatus")]
+    pub fn status(&self) -> Result<JsValue, JsValue> {
+        self.inner.status_js()
+    }
+
+    /// Daily totals for the last `days` days: from the backend when reachable and signed
+    /// in, otherwise computed from local history; `source` says which.
+    #[wasm_bindgen(unchecked_return_type = "Promise<StatsResult>")]
+    pub fn stats(&self, days: u32) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { to_js(&views::stats(&inner.view_context(), days).await) })
+    }
+
+    /// Sessions, newest first: from the backend when reachable and signed in, otherwise
+    /// local history (the last 100); `source` says which.
+    #[wasm_bindgen(unchecked_return_type = "Promise<HistoryResult>")]
+    pub fn history(&self, limit: u32, offset: u32) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            to_js(&views::history(&inner.view_context(), limit, offset).await)
+        })
+    }
+
+    /// Exchanges a GitHub OAuth code (and PKCE verifier) for a WorkTime token, then syncs.
+    #[wasm_bindgen(js_name = signIn, unchecked_return_type = "Promise<SdkStatus>")]
+    pub fn sign_in(&self, code: String, verifier: Option<String>, redirect_uri: Option<String>) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let body = serde_json::json!({ "code": code, "code_verifier": verifier, "redirect_uri": redirect_uri });
+            let url = format!("{}{}", inner.base_url, worktime_api::paths::AUTH_CALLBACK);
+            let outcome = transport::fetch(Method::POST, &url, None, Some(strip_nulls(body))).await;
+            let auth = match outcome {
+                Outcome::Http { status: 200, body, .. } => {
+                    serde_json::from_str::<AuthResponse>(&body).map_err(|_| js_error("sign-in: unexpected answer"))?
+                }
+                Outcome::Http { body, .. } => return Err(js_error(format!("sign-in refused: {}", error_message(&body)))),
+                Outcome::NetworkError(_) | Outcome::Timeout => {
+                    return Err(js_error("sign-in failed: the WorkTime server could not be reached"))
+                }
+            };
+            let expires = UnixMillis::parse_rfc3339(&auth.expires_at).ok_or_else(|| js_error("sign-in: bad expiry"))?;
+            {
+                let mut engine = inner.engine.borrow_mut();
+                engine.set_token(auth.jwt, expires, auth.user);
+                engine.request_sync(platform::now(), SyncReason::SignIn);
+            }
+            inner.pump(None).await;
+            inner.status_js()
+        })
+    }
+
+    /// Forgets the token and user; tracked time stays queued for the next sign-in.
+    #[wasm_bindgen(js_name = signOut, unchecked_return_type = "Promise<void>")]
+    pub fn sign_out(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            inner.engine.borrow_mut().sign_out();
+            inner.pump(None).await;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Handles a `chrome.alarms` alarm: `"worktime-sync"` (periodic) starts a round; any
+    /// other name is treated as the retry timer.
+    #[wasm_bindgen(js_name = onAlarm, unchecked_return_type = "Promise<void>")]
+    pub fn on_alarm(&self, name: String) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            {
+                let mut engine = inner.engine.borrow_mut();
+                if name == "worktime-sync" {
+                    engine.request_sync(platform::now(), SyncReason::Periodic);
+                } else {
+                    engine.handle_timeout(platform::now());
+                }
+            }
+            inner.pump(None).await;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// The browser says it is online: checks `GET /health` (navigator.onLine can lie) and
+    /// starts a round when the backend answers. Resolves with whether it answered.
+    #[wasm_bindgen(js_name = onOnline, unchecked_return_type = "Promise<boolean>")]
+    pub fn on_online(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let url = format!("{}{}", inner.base_url, worktime_api::paths::HEALTH);
+            let reachable = matches!(transport::fetch(Method::GET, &url, None, None).await, Outcome::Http { status: 200, .. });
+            inner.reachable.set(Some(reachable));
+            if reachable {
+                inner.engine.borrow_mut().request_sync(platform::now(), SyncReason::Reconnect);
+                inner.pump(None).await;
+            }
+            Ok(JsValue::from_bool(reachable))
+        })
+    }
+
+    /// When the engine next needs to run (epoch ms), for `chrome.alarms`; `null` if never.
+    #[wasm_bindgen(js_name = nextWakeAt)]
+    pub fn next_wake_at(&self) -> Option<f64> {
+        self.inner.engine.borrow().poll_timeout().map(|at| at.0 as f64)
+    }
+}
+
+impl WorkTime {
+    /// `WorkTime.init` for Rust callers (the wasm tests).
+    pub async fn open(config: JsValue) -> Result<WorkTime, JsValue> {
+        let options: InitOptions = serde_wasm_bindgen::from_value(config).map_err(js_error)?;
+        let store = match options.storage.as_deref() {
+            Some("memory") => Store::Memory,
+            Some("chrome") => Store::Chrome,
+            None => Store::detect(),
+            Some(other) => return Err(js_error(format!("unknown storage {other:?}"))),
+        };
+        let key = options.storage_key.unwrap_or_else(|| "worktime.engine".to_owned());
+        let engine = match store.load(&key).await.map_err(js_error)? {
+            Some(snapshot) => Engine::restore(&snapshot).map_err(|err| js_error(format!("{err:?}")))?,
+            None => Engine::new(EngineConfig::default()),
+        };
+        let inner = Rc::new(Inner {
+            engine: RefCell::new(engine),
+            base_url: options.base_url.trim_end_matches('/').to_owned(),
+            store,
+            key,
+            reachable: Cell::new(None),
+            timer: RefCell::new(None),
+        });
+        inner.pump(None).await;
+        Ok(WorkTime { inner })
+    }
+}
+
+impl Inner {
+    /// The call rule: send what the engine wants, one request at a time, persisting the
+    /// snapshot before each; then arm the retry timer.
+    async fn pump(self: &Rc<Self>, progress: Option<&js_sys::Function>) {
+        loop {
+            let (transmit, snapshot) = {
+                let mut engine = self.engine.borrow_mut();
+                let transmit = engine.poll_transmit(platform::now());
+                (transmit, engine.snapshot())
+            };
+            if let Err(err) = self.store.save(&self.key, &snapshot).await {
+                web_sys_log(&format!("WorkTime: could not save state: {err}"));
+            }
+            let Some(transmit) = transmit else { break };
+            let outcome = transport::send(&self.base_url, &transmit).await;
+            self.reachable.set(Some(matches!(outcome, Outcome::Http { .. })));
+            self.engine.borrow_mut().handle_response(platform::now(), transmit.id, outcome);
+            if let (Some(callback), Ok(status)) = (progress, self.status_js()) {
+                let _ = callback.call1(&JsValue::NULL, &status);
+            }
+        }
+        self.arm_timer();
+    }
+
+    fn arm_timer(self: &Rc<Self>) {
+        let next = self.engine.borrow().poll_timeout();
+        let Some(at) = next else {
+            self.timer.borrow_mut().take();
+            return;
+        };
+        let delay = (at.0 - platform::now().0).max(0);
+        if delay > LONGEST_TIMER_MS {
+            return;
+        }
+        let weak = Rc::downgrade(self);
+        let timer = Timeout::new(delay as u32, move || {
+            let Some(inner) = weak.upgrade() else { return };
+            spawn_local(async move {
+                inner.engine.borrow_mut().handle_timeout(platform::now());
+                inner.pump(None).await;
+            });
+        });
+        self.timer.borrow_mut().replace(timer);
+    }
+
+    fn status_js(&self) -> Result<JsValue, JsValue> {
+        let status: Status = self.engine.borrow().status(platform::now());
+        to_js(&views::SdkStatus { online: self.reachable.get(), status })
+    }
+
+    fn view_context(&self) -> views::Context {
+        let engine = self.engine.borrow();
+        views::Context {
+            base_url: self.base_url.clone(),
+            bearer: engine.bearer(platform::now()),
+            local: engine.history(usize::MAX, 0),
+            tz_offset_minutes: platform::tz_offset_minutes(),
+        }
+    }
+}
+
+fn strip_nulls(value: serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Object(map) => {
+            let kept: serde_json::Map<_, _> = map.into_iter().filter(|(_, v)| !v.is_null()).collect();
+            serde_json::Value::Object(kept).to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn error_message(body: &str) -> String {
+    serde_json::from_str::<worktime_api::ErrorBody>(body)
+        .map(|b| b.error.message)
+        .unwrap_or_else(|_| "unexpected answer".to_owned())
+}
+
+fn web_sys_log(message: &str) {
+    js_sys::Reflect::get(&js_sys::global(), &"console".into())
+        .ok()
+        .and_then(|console| js_sys::Reflect::get(&console, &"warn".into()).ok())
+        .and_then(|warn| warn.dyn_into::<js_sys::Function>().ok())
+        .map(|warn| warn.call1(&JsValue::NULL, &JsValue::from_str(message)));
+}
