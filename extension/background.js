@@ -1,21 +1,176 @@
-// WorkTime service worker: the only owner of the SDK. Listeners are registered
-// synchronously at top level; the wasm module is initialised lazily, on first use.
-import init, { WorkTimeClient } from "./pkg/worktime_sdk.js";
+// WorkTime service worker: the only owner of the SDK (pkg/, Rust compiled to wasm).
+//
+// MV3 rules followed here: every listener is registered synchronously at top level; the
+// wasm module is initialised lazily inside handlers (no top-level await, no dynamic
+// import()); nothing lives only in memory — the SDK saves its state to
+// chrome.storage.local before every request, and alarms are re-created at every start.
+// Decisions (what to track, when to retry) live in the SDK; this file only moves events,
+// timers and messages.
+import init, { WorkTime } from "./pkg/worktime_sdk.js";
 
-const BACKEND_URL = "http://127.0.0.1:8787";
+const SETTINGS_KEY = "worktime.settings";
+const DEFAULTS = { backendUrl: "http://127.0.0.1:8787", idleSeconds: 300, alwaysTrack: [], neverTrack: [] };
+const SYNC_ALARM = "worktime-sync"; // every 15 minutes
+const RETRY_ALARM = "worktime-retry"; // the SDK's next retry, when further than its own timers reach
+const HEARTBEAT_ALARM = "worktime-heartbeat"; // every minute while a session runs
 
-let clientPromise = null;
-function client() {
-  clientPromise ??= init({ module_or_path: chrome.runtime.getURL("pkg/worktime_sdk_bg.wasm") })
-    .then(() => new WorkTimeClient(BACKEND_URL));
-  return clientPromise;
+let wasm = null;
+let client = null;
+
+async function settings() {
+  const stored = (await chrome.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY] ?? {};
+  const merged = { ...DEFAULTS, ...stored };
+  merged.idleSeconds = Math.max(15, Number(merged.idleSeconds) || DEFAULTS.idleSeconds);
+  return merged;
 }
 
+function sdk() {
+  wasm ??= init({ module_or_path: chrome.runtime.getURL("pkg/worktime_sdk_bg.wasm") });
+  client ??= (async () => {
+    await wasm;
+    const { backendUrl, idleSeconds } = await settings();
+    chrome.idle.setDetectionInterval(idleSeconds);
+    return WorkTime.init({ baseUrl: backendUrl, storage: "chrome" });
+  })().catch((error) => {
+    client = null;
+    throw error;
+  });
+  return client;
+}
+
+// Observations are applied one at a time, in order.
+let queue = Promise.resolve();
+function serially(task) {
+  const run = queue.then(task);
+  queue = run.catch((error) => console.warn("WorkTime:", error));
+  return run;
+}
+
+async function observeNow() {
+  const { idleSeconds, alwaysTrack, neverTrack } = await settings();
+  const window = await chrome.windows.getLastFocused({ populate: true, windowTypes: ["normal"] }).catch(() => null);
+  const tab = window?.tabs?.find((t) => t.active);
+  const idle = await chrome.idle.queryState(idleSeconds);
+  const worktime = await sdk();
+  const active = await worktime.observe({
+    windowFocused: Boolean(window?.focused),
+    activeUrl: tab?.url ?? null,
+    idle,
+    idleSeconds,
+    alwaysTrack,
+    neverTrack,
+  });
+  await armAlarms(worktime, active);
+  return active;
+}
+
+const evaluate = () => serially(observeNow);
+
+async function armAlarms(worktime, active) {
+  if (!(await chrome.alarms.get(SYNC_ALARM))) {
+    await chrome.alarms.create(SYNC_ALARM, { periodInMinutes: 15 });
+  }
+  const heartbeat = await chrome.alarms.get(HEARTBEAT_ALARM);
+  if (active && !heartbeat) await chrome.alarms.create(HEARTBEAT_ALARM, { periodInMinutes: 1 });
+  if (!active && heartbeat) await chrome.alarms.clear(HEARTBEAT_ALARM);
+  const wake = worktime.nextWakeAt();
+  if (wake && wake > Date.now() + 25_000) await chrome.alarms.create(RETRY_ALARM, { when: wake });
+}
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+// Sign-in with GitHub through the backend, with state and PKCE (S256).
+async function signIn() {
+  const { backendUrl } = await settings();
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
+  const state = base64url(crypto.getRandomValues(new Uint8Array(16)));
+  const redirectUri = chrome.identity.getRedirectURL("github");
+  const query = new URLSearchParams({ state, code_challenge: base64url(new Uint8Array(digest)), redirect_uri: redirectUri });
+  let final;
+  try {
+    final = await chrome.identity.launchWebAuthFlow({ url: `${backendUrl}/auth/github/login?${query}`, interactive: true });
+  } catch {
+    throw new Error("Sign-in was cancelled or GitHub could not be reached.");
+  }
+  const answer = new URL(final).searchParams;
+  if (answer.get("state") !== state) throw new Error("The sign-in could not be verified; please try again.");
+  if (!answer.get("code")) throw new Error(answer.get("error_description") ?? "GitHub did not complete the sign-in.");
+  const worktime = await sdk();
+  await worktime.signIn(answer.get("code"), verifier, redirectUri);
+  return { status: worktime.status() };
+}
+
+async function answer(message) {
+  const worktime = await sdk();
+  switch (message?.type) {
+    case "page":
+      await evaluate();
+      return {};
+    case "status":
+      return { status: worktime.status(), active: worktime.activeSession(), settings: await settings(), now_ms: Date.now() };
+    case "syncNow":
+      return { status: await worktime.syncNow() };
+    case "stats":
+      return { stats: await worktime.stats(Number(message.days) || 30) };
+    case "history":
+      return { history: await worktime.history(Number(message.limit) || 50, Number(message.offset) || 0) };
+    case "signIn":
+      return signIn();
+    case "signOut":
+      await worktime.signOut();
+      return { status: worktime.status() };
+    case "settingsChanged": {
+      await serially(async () => {
+        const old = await client?.catch(() => null);
+        client = null;
+        old?.free();
+      });
+      await evaluate();
+      return {};
+    }
+    default:
+      throw new Error(`Unknown request ${JSON.stringify(message?.type)}.`);
+  }
+}
+
+// --- listeners: registered synchronously at top level ---
+
 chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
-  if (message?.type !== "health") return false;
-  client()
-    .then((sdk) => sdk.health())
-    .then((health) => sendResponse({ ok: true, health }))
+  answer(message)
+    .then((data) => sendResponse({ ok: true, ...data }))
     .catch((error) => sendResponse({ ok: false, error: String(error?.message ?? error) }));
-  return true; // the answer is sent asynchronously
+  return true; // answered asynchronously
 });
+
+chrome.tabs.onActivated.addListener(() => evaluate());
+chrome.tabs.onUpdated.addListener((_id, change) => {
+  if (change.url || change.status === "complete") evaluate();
+});
+chrome.tabs.onRemoved.addListener(() => evaluate());
+// Focus can pass through "no window" while moving between windows: look again shortly.
+chrome.windows.onFocusChanged.addListener(() => setTimeout(evaluate, 500));
+chrome.idle.onStateChanged.addListener(() => evaluate());
+
+chrome.alarms.onAlarm.addListener(async (alarm) => {
+  const worktime = await sdk();
+  if (alarm.name === HEARTBEAT_ALARM) {
+    const active = await evaluate();
+    if (active) await worktime.heartbeat();
+  } else {
+    await worktime.onAlarm(alarm.name);
+  }
+  await armAlarms(worktime, worktime.activeSession());
+});
+
+chrome.runtime.onStartup.addListener(() => evaluate());
+chrome.runtime.onInstalled.addListener(() => evaluate());
+self.addEventListener("online", () => sdk().then((worktime) => worktime.onOnline()));
+
+// For DevTools and the end-to-end tests.
+globalThis.worktime = { sdk, evaluate, settings };
+
+// A (re)started worker re-creates its alarms and looks at the browser.
+evaluate();

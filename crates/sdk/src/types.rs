@@ -34,6 +34,20 @@ export interface StartSessionInput {
   tzOffsetMinutes?: number;
 }
 
+/** What the browser shows now, for `observe`. */
+export interface Observation {
+  windowFocused: boolean;
+  /** URL of the focused window's active tab. */
+  activeUrl?: string | null;
+  idle: "active" | "idle" | "locked";
+  /** The chrome.idle threshold in use, seconds. */
+  idleSeconds: number;
+  /** "owner/repo" entries; when non-empty only these are tracked. */
+  alwaysTrack?: string[];
+  /** "owner/repo" entries never tracked. */
+  neverTrack?: string[];
+}
+
 export type SyncState = "pending" | "synced" | "rejected";
 
 /** A session as the SDK keeps it locally (times in epoch milliseconds). */

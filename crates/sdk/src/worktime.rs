@@ -16,6 +16,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local};
 use worktime_api::auth::AuthResponse;
 use worktime_core::client::{Engine, EngineConfig, Outcome, StartInput, Status, SyncReason};
+use worktime_core::presence::{decide, Action, IdleState, Observation, RepoFilter, Running};
 use worktime_core::time::UnixMillis;
 
 use crate::storage::Store;
@@ -34,6 +35,21 @@ struct InitOptions {
     storage_key: Option<String>,
     #[serde(default)]
     storage: Option<String>,
+}
+
+/// `observe` input: what the browser looks like now, and the user's settings.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ObserveOptions {
+    window_focused: bool,
+    #[serde(default)]
+    active_url: Option<String>,
+    idle: String,
+    idle_seconds: u32,
+    #[serde(default)]
+    always_track: Vec<String>,
+    #[serde(default)]
+    never_track: Vec<String>,
 }
 
 /// `startSession` input.
@@ -101,14 +117,61 @@ impl WorkTime {
         })
     }
 
-    /// Ends the running session now. Resolves with it (or `null` when none runs).
+    /// Ends the running session, now or at `atMs` (epoch ms; never before its start).
+    /// Resolves with it (or `null` when none runs).
     #[wasm_bindgen(js_name = endSession, unchecked_return_type = "Promise<LocalSession | null>")]
-    pub fn end_session(&self) -> js_sys::Promise {
+    pub fn end_session(&self, at_ms: Option<f64>) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let ended = inner.engine.borrow_mut().end_session(platform::now(), platform::uuid()).ok();
+            let at = at_ms.map(UnixMillis::from_js).unwrap_or_else(platform::now);
+            let ended = inner.engine.borrow_mut().end_session(at, platform::uuid()).ok();
             inner.pump(None).await;
             to_js(&ended)
+        })
+    }
+
+    /// Applies the tracking rules (`worktime_core::presence`) to what the browser shows
+    /// now: starts, switches or ends the session accordingly. Resolves with the running
+    /// session afterwards (or `null`).
+    #[wasm_bindgen(unchecked_return_type = "Promise<LocalSession | null>")]
+    pub fn observe(&self, #[wasm_bindgen(unchecked_param_type = "Observation")] observation: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let options: ObserveOptions = serde_wasm_bindgen::from_value(observation).map_err(js_error)?;
+            let idle = match options.idle.as_str() {
+                "idle" => IdleState::Idle,
+                "locked" => IdleState::Locked,
+                _ => IdleState::Active,
+            };
+            let seen = Observation { window_focused: options.window_focused, active_url: options.active_url.as_deref(), idle };
+            let filter = RepoFilter { always: options.always_track, never: options.never_track };
+            let now = platform::now();
+            let action = {
+                let engine = inner.engine.borrow();
+                let running = engine.active_session().map(|s| Running { owner: s.repo_owner, repo: s.repo_name, number: s.pr_number });
+                decide(running.as_ref(), &seen, &filter, now.0, i64::from(options.idle_seconds) * 1000)
+            };
+            match action {
+                Action::Keep => {}
+                Action::Start(pr) => {
+                    let input = StartInput {
+                        session_id: platform::uuid(),
+                        op_id: platform::uuid(),
+                        repo_owner: pr.owner,
+                        repo_name: pr.repo,
+                        pr_number: pr.number,
+                        tz_offset_minutes: Some(platform::tz_offset_minutes()),
+                    };
+                    let started = inner.engine.borrow_mut().start_session(now, input);
+                    started.map_err(|err| js_error(format!("{err:?}")))?;
+                }
+                Action::End { at_ms } => {
+                    let _ = inner.engine.borrow_mut().end_session(UnixMillis(at_ms), platform::uuid());
+                }
+            }
+            inner.pump(None).await;
+            let active = inner.engine.borrow().active_session();
+            to_js(&active)
         })
     }
 
@@ -232,6 +295,12 @@ impl WorkTime {
             }
             Ok(JsValue::from_bool(reachable))
         })
+    }
+
+    /// The running session, if any.
+    #[wasm_bindgen(js_name = activeSession, unchecked_return_type = "LocalSession | null")]
+    pub fn active_session(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.engine.borrow().active_session())
     }
 
     /// When the engine next needs to run (epoch ms), for `chrome.alarms`; `null` if never.

@@ -134,7 +134,7 @@ async fn tracking_offline_then_syncing_loses_nothing_and_duplicates_nothing() {
     TimeoutFuture::new(1100).await;
     let second = start(&sdk, 2).await;
     TimeoutFuture::new(1100).await;
-    let ended = value(sdk.end_session()).await;
+    let ended = value(sdk.end_session(None)).await;
     assert_eq!(ended["session_id"], second["session_id"]);
     let offline = status(&sdk).await;
     assert_eq!(offline["online"], false, "{offline}");
@@ -175,7 +175,7 @@ async fn every_injected_fault_is_survived_exactly_once() {
         proxy_mode(fault.clone()).await;
         start(&sdk, 10 + i as i64).await;
         TimeoutFuture::new(1000).await;
-        value(sdk.end_session()).await;
+        value(sdk.end_session(None)).await;
         drained(&sdk, 20_000).await;
     }
     let server = server_sessions(&server_token(&code).await).await;
@@ -192,7 +192,7 @@ async fn a_request_slower_than_ten_seconds_is_retried_and_counted_once() {
     value(sdk.sign_in(code.clone(), None, None)).await;
     proxy_mode(json!({"mode": "delay", "count": 1, "delay_ms": 11_000, "only_path_prefix": "/api/"})).await;
     start(&sdk, 99).await;
-    value(sdk.end_session()).await;
+    value(sdk.end_session(None)).await;
     let status = drained(&sdk, 30_000).await;
     assert_eq!(status["failed_count"], 0, "{status}");
     assert_server_matches(&sdk, &code).await;
@@ -217,7 +217,7 @@ async fn a_restarted_service_worker_resumes_from_storage() {
     assert_eq!(history["source"], "local");
     assert_eq!(history["sessions"][0]["session_id"], session["session_id"], "the active session survived");
     proxy_mode(json!({"mode": "pass"})).await;
-    value(second.end_session()).await;
+    value(second.end_session(None)).await;
     let after = value(second.sync_now(None)).await;
     assert_eq!(after["pending_count"], 0, "{after}");
     let server = server_sessions(&server_token(&code).await).await;
@@ -235,7 +235,7 @@ async fn concurrent_calls_from_javascript_are_safe() {
     let input = js(&json!({ "repoOwner": "octo", "repoName": "race", "prNumber": 1 }));
     let calls = js_sys::Array::of4(&sdk.start_session(input), &sdk.heartbeat(), &sdk.sync_now(None), &sdk.stats(3));
     JsFuture::from(js_sys::Promise::all(&calls)).await.expect("every concurrent call resolves");
-    let more = js_sys::Array::of3(&sdk.heartbeat(), &sdk.end_session(), &sdk.history(5, 0));
+    let more = js_sys::Array::of3(&sdk.heartbeat(), &sdk.end_session(None), &sdk.history(5, 0));
     JsFuture::from(js_sys::Promise::all(&more)).await.expect("every concurrent call resolves");
     drained(&sdk, 10_000).await;
     assert_server_matches(&sdk, &code).await;
