@@ -240,3 +240,34 @@ async fn concurrent_calls_from_javascript_are_safe() {
     drained(&sdk, 10_000).await;
     assert_server_matches(&sdk, &code).await;
 }
+
+fn observation(url: Option<&str>, focused: bool, idle: &str) -> wasm_bindgen::JsValue {
+    js(&json!({ "windowFocused": focused, "activeUrl": url, "idle": idle, "idleSeconds": 60, "neverTrack": ["octo/ignored"] }))
+}
+
+#[wasm_bindgen_test]
+async fn observing_the_browser_starts_switches_and_ends_sessions() {
+    let id = unique();
+    let code = format!("test-code:{id}:observe{id}");
+    proxy_mode(json!({"mode": "pass"})).await;
+    let sdk = init(&format!("observe-{id}")).await;
+    value(sdk.sign_in(code.clone(), None, None)).await;
+    let pr1 = "https://github.com/octo/watch/pull/1";
+    let first = value(sdk.observe(observation(Some(pr1), true, "active"))).await;
+    assert_eq!(first["pr_number"], 1, "a focused PR tab starts a session: {first}");
+    let files = value(sdk.observe(observation(Some(&format!("{pr1}/files")), true, "active"))).await;
+    assert_eq!(files["session_id"], first["session_id"], "a sub-page is the same session");
+    TimeoutFuture::new(1100).await;
+    let second = value(sdk.observe(observation(Some("https://github.com/octo/watch/pull/2"), true, "active"))).await;
+    assert_eq!(second["pr_number"], 2, "another PR switches: {second}");
+    let ignored = value(sdk.observe(observation(Some("https://github.com/octo/ignored/pull/3"), true, "active"))).await;
+    assert!(ignored.is_null(), "a never-tracked repository ends tracking: {ignored}");
+    TimeoutFuture::new(100).await;
+    let none = value(sdk.observe(observation(Some(pr1), false, "active"))).await;
+    assert!(none.is_null(), "no focused window, no session: {none}");
+    drained(&sdk, 10_000).await;
+    let server = server_sessions(&server_token(&code).await).await;
+    assert_eq!(server.len(), 2, "{server:?}");
+    assert!(server.iter().all(|s| s["status"] == "completed"), "{server:?}");
+    assert_server_matches(&sdk, &code).await;
+}

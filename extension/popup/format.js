@@ -1,0 +1,165 @@
+// Formatting helpers shared by the popup and the options page: durations, timers, dates,
+// plurals, and turning technical error text into sentences a user understands.
+// Pure functions, no DOM: they run under Node too.
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const DAY_MS = 86_400_000;
+
+/** "3 changes", "1 change". */
+export function plural(count, singular, pluralForm = `${singular}s`) {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+
+/** Whole seconds as "0 min", "<1 min", "12 min", "1 h 20 min", "3 h". */
+export function formatDuration(seconds) {
+  const total = Math.max(0, Math.floor(Number(seconds) || 0));
+  if (total === 0) return "0 min";
+  if (total < 60) return "<1 min";
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  if (hours === 0) return `${minutes} min`;
+  return minutes === 0 ? `${hours} h` : `${hours} h ${minutes} min`;
+}
+
+/** A running timer: "04:07" under an hour, "1:04:07" from one hour on. */
+export function formatTimer(seconds) {
+  const total = Math.max(0, Math.floor(Number(seconds) || 0));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const mm = String(m).padStart(2, "0");
+  const ss = String(s).padStart(2, "0");
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** "just now", "2 min ago", "3 h ago", "4 days ago". */
+export function formatAgo(thenMs, nowMs = Date.now()) {
+  const seconds = Math.max(0, Math.round((nowMs - thenMs) / 1000));
+  if (seconds < 45) return "just now";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  return `${plural(Math.round(hours / 24), "day")} ago`;
+}
+
+/** "in 12 s", "in 3 min". */
+export function formatIn(thenMs, nowMs = Date.now()) {
+  const seconds = Math.max(1, Math.round((thenMs - nowMs) / 1000));
+  if (seconds < 60) return `in ${seconds} s`;
+  return `in ${Math.round(seconds / 60)} min`;
+}
+
+/** Parses "YYYY-MM-DD" into { y, m (1-12), d }, or null. */
+export function parseDate(text) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(text ?? ""));
+  if (!match) return null;
+  return { y: Number(match[1]), m: Number(match[2]), d: Number(match[3]) };
+}
+
+/** A calendar date "YYYY-MM-DD" as "Mon 3 Nov" (the weekday of that date, any time zone). */
+export function formatDay(text, { weekday = true } = {}) {
+  const date = parseDate(text);
+  if (!date) return String(text ?? "");
+  const utc = new Date(Date.UTC(date.y, date.m - 1, date.d));
+  const day = `${date.d} ${MONTHS[date.m - 1]}`;
+  return weekday ? `${WEEKDAYS[utc.getUTCDay()]} ${day}` : day;
+}
+
+/** The local calendar date of an instant as "YYYY-MM-DD" (in this browser's time zone). */
+export function localDateKey(ms) {
+  const t = new Date(ms);
+  const mm = String(t.getMonth() + 1).padStart(2, "0");
+  const dd = String(t.getDate()).padStart(2, "0");
+  return `${t.getFullYear()}-${mm}-${dd}`;
+}
+
+/** Epoch ms of midnight starting date "YYYY-MM-DD" in a zone `offsetMinutes` east of UTC. */
+export function midnightMs(text, offsetMinutes) {
+  const date = parseDate(text);
+  if (!date) return null;
+  return Date.UTC(date.y, date.m - 1, date.d) - (Number(offsetMinutes) || 0) * 60_000;
+}
+
+/**
+ * When a session started, short: "Tue 14:05" within the last six days, "3 Nov 14:05"
+ * before that, "3 Nov 2024 14:05" in another year. Local time, 24-hour clock.
+ */
+export function formatWhen(ms, nowMs = Date.now()) {
+  const t = new Date(ms);
+  if (Number.isNaN(t.getTime())) return "";
+  const clock = `${String(t.getHours()).padStart(2, "0")}:${String(t.getMinutes()).padStart(2, "0")}`;
+  const startOfToday = new Date(nowMs);
+  startOfToday.setHours(0, 0, 0, 0);
+  if (ms >= startOfToday.getTime() - 6 * DAY_MS) return `${WEEKDAYS[t.getDay()]} ${clock}`;
+  const day = `${t.getDate()} ${MONTHS[t.getMonth()]}`;
+  const sameYear = t.getFullYear() === new Date(nowMs).getFullYear();
+  return sameYear ? `${day} ${clock}` : `${day} ${t.getFullYear()} ${clock}`;
+}
+
+/** A full local date and time for tooltips: "Tue 4 Nov 2025, 14:05". */
+export function formatDateTime(ms) {
+  const t = new Date(ms);
+  if (Number.isNaN(t.getTime())) return "";
+  const clock = `${String(t.getHours()).padStart(2, "0")}:${String(t.getMinutes()).padStart(2, "0")}`;
+  return `${WEEKDAYS[t.getDay()]} ${t.getDate()} ${MONTHS[t.getMonth()]} ${t.getFullYear()}, ${clock}`;
+}
+
+/** Whether a text reads like something a user should never see (JSON, a stack trace, code). */
+function looksTechnical(text) {
+  return /^[[{<]/.test(text) || /\n\s+at\s/.test(text) || /\bat\s+\S+\s+\(.*:\d+:\d+\)/.test(text)
+    || /wasm-function|RuntimeError|unreachable executed|\bpanicked\b/i.test(text);
+}
+
+/** Cuts a text to its first line, without "TypeError:"-style prefixes, at most `max` chars. */
+function tidy(text, max = 160) {
+  let line = String(text).split("\n")[0].trim();
+  line = line.replace(/^(Uncaught\s+)?([A-Z][A-Za-z]*Error|Error):\s*/, "");
+  if (line.length > max) line = `${line.slice(0, max - 1).trimEnd()}…`;
+  return line;
+}
+
+/**
+ * A sync failure reason from the SDK ("network error: …", "HTTP 503: …", "the request
+ * timed out") as a phrase that completes "could not be sent: …". No final period.
+ */
+export function describeReason(reason) {
+  const text = String(reason ?? "").trim();
+  if (!text) return "no reason was given";
+  if (/^network error/i.test(text)) return "the WorkTime server could not be reached";
+  if (/timed out|timeout/i.test(text)) return "the WorkTime server took too long to answer";
+  if (/malformed answer/i.test(text)) return "the server's answer could not be read";
+  const http = /^HTTP (\d{3})(?::\s*(.*))?$/s.exec(text);
+  if (http) {
+    const code = Number(http[1]);
+    const message = http[2] && !looksTechnical(http[2]) ? tidy(http[2], 120).replace(/\.$/, "") : "";
+    if (code === 401) return "your GitHub sign-in has expired";
+    if (code === 429) return "the server asked WorkTime to slow down; it will try again later";
+    if (code === 403) return message ? `the server refused access (${message})` : "the server refused access";
+    if (code >= 500) return `the server had a problem (error ${code})`;
+    return message ? `the server did not accept it (${message})` : `the server did not accept it (error ${code})`;
+  }
+  if (looksTechnical(text)) return "something went wrong while sending";
+  return tidy(text, 120).replace(/\.$/, "");
+}
+
+/**
+ * Any error text (from the service worker, or a thrown Error) as one sentence for the user.
+ * Technical text (JSON, stack traces) becomes `fallback`.
+ */
+export function toSentence(error, fallback = "Something went wrong. Please try again.") {
+  const raw = typeof error === "string" ? error : error?.message;
+  if (!raw || typeof raw !== "string") return fallback;
+  if (looksTechnical(raw.trim())) return fallback;
+  let line = tidy(raw);
+  if (!line) return fallback;
+  line = line[0].toUpperCase() + line.slice(1);
+  return /[.!?…]$/.test(line) ? line : `${line}.`;
+}
+
+/** Capitalises the first letter. */
+export function capitalize(text) {
+  const s = String(text ?? "");
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
