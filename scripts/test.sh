@@ -6,7 +6,8 @@
 #                 local D1 and KV) and a fake GitHub, over loopback HTTP
 #   3. sdk-wasm — the SDK in headless Chromium (wasm-pack test) against the same worker,
 #                 directly and through a fault-injecting proxy on 127.0.0.1:8793
-#   4. api-fuzz — schemathesis: >= 1000 generated requests from the OpenAPI document, no
+#   4. config   — a worker with a too-short JWT_SECRET refuses to serve
+#   5. api-fuzz — schemathesis: >= 1000 generated requests from the OpenAPI document, no
 #                 5xx, no response outside the document (worker restarted without the
 #                 tight rate limits the worker tier tests)
 # The worker runs on 127.0.0.1:8788 with a fresh local state, the fake GitHub on
@@ -72,9 +73,21 @@ if worker_up; then
   export WORKTIME_TEST_BASE_URL=$BASE_URL WORKTIME_TEST_FAKE_GITHUB=$FAKE_GITHUB
   export WORKTIME_TEST_PROXY_URL=$PROXY_URL
   export WORKTIME_TEST_JWT_SECRET=$JWT_SECRET WORKTIME_TEST_STATE_DIR="$OUT/wrangler-state"
-  tier worker 900 cargo test -p worktime-tests
+  tier worker 900 cargo test -p worktime-tests --lib --bins --test it --test abandon
   tier sdk-wasm 900 wasm-pack test --mode no-install --headless --chrome \
     --chromedriver "$CHROMEDRIVER" crates/sdk --test health --test sync
+  echo "=== restarting the worker with a too-short JWT_SECRET"
+  stop_worker
+  printf 'JWT_SECRET=too-short\n' > "$OUT/short.env"
+  if start_worker "$PORT" "$OUT/wrangler-state" "$OUT/wrangler-dev-short.log" \
+      --var "ENVIRONMENT:test" --env-file "$OUT/short.env"; then
+    export WORKTIME_TEST_MISCONFIGURED=1
+    tier config 300 cargo test -p worktime-tests --test misconfigured
+    unset WORKTIME_TEST_MISCONFIGURED
+  else
+    FAILED=1
+    SUMMARY+=("config     FAIL (the worker did not restart; see above)")
+  fi
   echo "=== restarting the worker with high rate limits for schemathesis"
   stop_worker
   if start_worker "$PORT" "$OUT/wrangler-state" "$OUT/wrangler-dev-fuzz.log" \

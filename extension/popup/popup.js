@@ -1,12 +1,500 @@
-// Popup: asks the service worker (which owns the SDK) for the backend's health.
-const backend = document.getElementById("backend");
-chrome.runtime.sendMessage({ type: "health" }).then((reply) => {
-  if (reply?.ok) {
-    const { health } = reply;
-    backend.textContent = `${health.status} (database ${health.database}, ${health.environment} v${health.version})`;
-    backend.className = health.status === "ok" ? "ok" : "error";
-  } else {
-    backend.textContent = `unreachable: ${reply?.error ?? "no answer"}`;
-    backend.className = "error";
+// WorkTime popup. Everything comes from the service worker through the messages of
+// ../PROTOCOL.md (status, syncNow, stats, history, signIn, signOut); this page keeps no
+// data of its own. Renders the sync status, the running session with a live timer, today's
+// total, a 30-day chart, a per-repository breakdown and the paged session history.
+
+import { ask } from "./api.js";
+import { drawChart } from "./chart.js";
+import { formatDateTime, formatDuration, formatTimer, formatWhen, localDateKey, plural } from "./format.js";
+import {
+  breakdownByRepo, normalize, normalizeAll, prUrl, repoUrl, runningSecondsSince, sessionLabel,
+} from "./sessions.js";
+import { describeSync } from "./sync-status.js";
+
+const DAYS = 30;
+const PAGE_SIZE = 50;
+const TOP_REPOS = 5;
+const BREAKDOWN_PAGE = 100; // the API's largest page
+const BREAKDOWN_MAX_PAGES = 10;
+const POLL_MS = 5_000;
+const AVATAR_HOST = "avatars.githubusercontent.com";
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  content: $("content"), unavailable: $("unavailable"), unavailableDetail: $("unavailable-detail"), retry: $("retry"),
+  user: $("user"), avatar: $("avatar"), avatarFallback: $("avatar-fallback"), username: $("username"),
+  signOut: $("sign-out"), options: $("open-options"),
+  syncStatus: $("sync-status"), signIn: $("sign-in"), syncNow: $("sync-now"),
+  current: $("current-session"), today: $("today-total"), offlineNote: $("offline-note"),
+  chart: $("chart"), rangeTotal: $("range-total"), statsError: $("stats-error"),
+  repos: $("repo-breakdown"), repoNote: $("repo-note"),
+  history: $("history"), historyError: $("history-error"), pageInfo: $("page-info"), newer: $("newer"), older: $("older"),
+};
+
+const state = {
+  loaded: false, // a status answer has arrived at least once
+  status: null, active: null, skewMs: 0,
+  stats: null, history: null, historyOffset: 0, breakdown: null,
+  syncing: false, signingIn: false, notice: null, openLists: new Set(),
+  autoRetries: 0, pollFailures: 0, dataKey: "", dayKey: localDateKey(Date.now()),
+  chartMinute: -1, statusKey: "", historyRequest: 0,
+};
+
+/** Now on the service worker's clock (the popup's clock may differ from it). */
+const workerNow = () => Date.now() - state.skewMs;
+
+function make(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+function link(href, className, text, title) {
+  const node = make(href ? "a" : "span", className, text);
+  if (href) {
+    node.href = href;
+    node.target = "_blank";
+    node.rel = "noopener noreferrer";
+  }
+  if (title) node.title = title;
+  return node;
+}
+
+const lowerFirst = (s) => (s ? s[0].toLowerCase() + s.slice(1) : s);
+
+// ---- Loading -------------------------------------------------------------------------
+
+async function loadStatus({ quiet = false } = {}) {
+  try {
+    const data = await ask({ type: "status" });
+    state.skewMs = Number.isFinite(data.now_ms) ? Date.now() - data.now_ms : 0;
+    state.status = data.status ?? null;
+    state.active = data.active ?? null;
+    state.loaded = true;
+    state.pollFailures = 0;
+    state.autoRetries = 0;
+    showUnavailable(null);
+    renderUser();
+    renderStatus();
+    renderCurrent();
+    return true;
+  } catch (error) {
+    state.pollFailures += 1;
+    // A polling hiccup (the worker restarting) does not hide what is already shown.
+    if (!quiet || !state.loaded || state.pollFailures >= 3) showUnavailable(error);
+    return false;
+  }
+}
+
+async function loadStats() {
+  try {
+    const { stats } = await ask({ type: "stats", days: DAYS });
+    state.stats = stats ?? null;
+    ui.statsError.hidden = true;
+  } catch (error) {
+    ui.statsError.textContent = `Daily totals could not be loaded: ${lowerFirst(error.message)}`;
+    ui.statsError.hidden = false;
+  }
+  state.chartMinute = -1;
+  renderStats();
+  renderOfflineNote();
+}
+
+async function loadHistory() {
+  const request = ++state.historyRequest;
+  ui.newer.disabled = true;
+  ui.older.disabled = true;
+  try {
+    const { history } = await ask({ type: "history", limit: PAGE_SIZE, offset: state.historyOffset });
+    if (request !== state.historyRequest) return;
+    state.history = history ?? null;
+    ui.historyError.hidden = true;
+    const count = Array.isArray(history?.sessions) ? history.sessions.length : 0;
+    if (count === 0 && state.historyOffset > 0) { // the list shrank (e.g. now local): start over
+      state.historyOffset = 0;
+      await loadHistory();
+      return;
+    }
+  } catch (error) {
+    if (request !== state.historyRequest) return;
+    ui.historyError.textContent = `Sessions could not be loaded: ${lowerFirst(error.message)}`;
+    ui.historyError.hidden = false;
+  }
+  renderHistory();
+  renderOfflineNote();
+}
+
+/** Pages through history until sessions are older than the 30 days (or 10 pages). */
+async function loadBreakdown() {
+  const since = new Date(workerNow());
+  since.setHours(0, 0, 0, 0);
+  since.setDate(since.getDate() - (DAYS - 1));
+  const sessions = [];
+  let source = null;
+  let complete = true;
+  try {
+    for (let page = 0; ; page += 1) {
+      const { history } = await ask({ type: "history", limit: BREAKDOWN_PAGE, offset: page * BREAKDOWN_PAGE });
+      const batch = normalizeAll(history?.sessions);
+      source = source ?? history?.source ?? null;
+      sessions.push(...batch);
+      const total = Number(history?.total) || 0;
+      const oldest = batch.at(-1)?.startMs ?? 0;
+      if (batch.length < BREAKDOWN_PAGE || sessions.length >= total || oldest < since.getTime()) break;
+      if (page + 1 >= BREAKDOWN_MAX_PAGES) { complete = false; break; }
+    }
+    state.breakdown = { sessions, since: since.getTime(), source, complete };
+  } catch (error) {
+    state.breakdown = { sessions: [], since: since.getTime(), source, complete: false, error: error.message };
+  }
+  renderBreakdown();
+  renderOfflineNote();
+}
+
+async function reloadData() {
+  state.dayKey = localDateKey(Date.now());
+  state.dataKey = dataKey();
+  await Promise.all([loadStats(), loadHistory(), loadBreakdown()]);
+  renderStatus(); // failed items can now name their pull requests
+}
+
+async function refreshAll() {
+  ui.retry.disabled = true;
+  const ok = await loadStatus();
+  ui.retry.disabled = false;
+  if (!ok) {
+    // The worker usually wakes within a second or two: try a few more times by itself.
+    if (state.autoRetries < 4) {
+      state.autoRetries += 1;
+      setTimeout(refreshAll, 1_500 * state.autoRetries);
+    }
+    return;
+  }
+  await reloadData();
+}
+
+/** What, when it changes, makes the shown stats and history stale. */
+function dataKey() {
+  const s = state.status ?? {};
+  return [state.active?.session_id, s.pending_count, s.last_sync_ms, s.signed_in, s.online,
+    s.rejected_items?.length].join("|");
+}
+
+async function poll() {
+  if (document.hidden || state.syncing || state.signingIn) return;
+  if (!(await loadStatus({ quiet: true }))) return;
+  if (dataKey() !== state.dataKey || localDateKey(Date.now()) !== state.dayKey) await reloadData();
+}
+
+// ---- Rendering -----------------------------------------------------------------------
+
+function showUnavailable(error) {
+  ui.unavailable.hidden = !error;
+  ui.content.hidden = Boolean(error);
+  const detail = error?.kind === "refused" ? error.message : "";
+  ui.unavailableDetail.textContent = detail;
+  ui.unavailableDetail.hidden = !detail;
+}
+
+function renderUser() {
+  const status = state.status;
+  const user = status?.signed_in ? status.user : null;
+  ui.user.hidden = !status?.signed_in;
+  if (!status?.signed_in) return;
+  const name = user?.username ?? "Signed in";
+  ui.username.textContent = name;
+  ui.username.title = user?.username ? `Signed in to WorkTime as ${user.username}` : "";
+  ui.avatarFallback.textContent = user?.username ? user.username[0] : "?";
+  let src = null;
+  try {
+    const url = new URL(user?.avatar_url ?? "");
+    if (url.protocol === "https:" && url.hostname === AVATAR_HOST) {
+      url.searchParams.set("s", "40");
+      src = url.href;
+    }
+  } catch { /* no avatar */ }
+  if (!src) {
+    ui.avatar.hidden = true;
+    ui.avatarFallback.hidden = false;
+    ui.avatar.removeAttribute("src");
+  } else if (ui.avatar.getAttribute("src") !== src) {
+    ui.avatar.hidden = true;
+    ui.avatarFallback.hidden = false;
+    ui.avatar.src = src;
+  }
+}
+
+ui.avatar.addEventListener("load", () => { ui.avatar.hidden = false; ui.avatarFallback.hidden = true; });
+ui.avatar.addEventListener("error", () => { ui.avatar.hidden = true; ui.avatarFallback.hidden = false; });
+
+function sessionLabels() {
+  const labels = new Map();
+  const add = (s) => { if (s?.id) labels.set(s.id, sessionLabel(s)); };
+  for (const s of state.breakdown?.sessions ?? []) add(s);
+  for (const s of normalizeAll(state.history?.sessions)) add(s);
+  if (state.active) add(normalize(state.active));
+  return labels;
+}
+
+function renderStatus() {
+  let status = state.status;
+  if (state.syncing && status?.signed_in && !status.sign_in_needed && status.online !== false) {
+    status = { ...status, round_active: true };
+  }
+  const model = describeSync(status, { nowMs: workerNow(), sessionLabels: sessionLabels() });
+  const key = JSON.stringify([model, state.notice]);
+  if (key === state.statusKey) return;
+  state.statusKey = key;
+
+  const box = ui.syncStatus;
+  box.className = `sync-status tone-${model.tone}`;
+  box.replaceChildren(make("p", "sync-headline", model.headline));
+  for (const line of model.lines) box.append(make("p", "sync-line", line));
+  if (state.notice) box.append(make("p", "sync-line notice", state.notice));
+  for (const list of model.lists) {
+    const details = make("details", `sync-list ${list.kind}`);
+    details.dataset.testid = `${list.kind}-items`;
+    const shown = list.lines.length + (list.more > 0 ? 1 : 0);
+    details.open = state.openLists.has(list.kind) || (shown <= 3 && !state.openLists.has(`${list.kind}:closed`));
+    details.append(make("summary", null, list.lines.length === 1 ? "Show the change" : `Show the ${plural(list.lines.length + list.more, "change")}`));
+    const ul = make("ul");
+    for (const line of list.lines) ul.append(make("li", null, line));
+    if (list.more > 0) ul.append(make("li", "more", `and ${list.more} more`));
+    details.append(ul);
+    details.addEventListener("toggle", () => {
+      state.openLists.delete(list.kind);
+      state.openLists.delete(`${list.kind}:closed`);
+      state.openLists.add(details.open ? list.kind : `${list.kind}:closed`);
+    });
+    box.append(details);
+  }
+  ui.signIn.hidden = !model.signIn;
+  ui.signIn.disabled = state.signingIn;
+  ui.signIn.textContent = state.signingIn ? "Waiting for GitHub…" : "Sign in with GitHub";
+  ui.signOut.disabled = state.signingIn;
+}
+
+function renderCurrent() {
+  const active = state.active;
+  const box = ui.current;
+  if (!active) {
+    box.classList.remove("running");
+    box.replaceChildren(make("p", "label-small", "Current session"),
+      make("p", "current-idle muted", "Not tracking — open a pull request on GitHub to start."));
+    return;
+  }
+  const session = normalize(active);
+  const label = session ? sessionLabel(session) : "A pull request";
+  const heading = make("p", "label-small");
+  heading.append(make("span", "live-dot"), "Tracking now");
+  const name = link(session && prUrl(session), "current-pr", label, `${label} — since ${formatDateTime(active.start_ms)}`);
+  const timer = make("p", "current-timer");
+  timer.id = "session-timer";
+  timer.dataset.testid = "session-timer";
+  timer.setAttribute("aria-label", "Time in this session");
+  box.classList.add("running");
+  box.replaceChildren(heading, name, timer);
+  tick();
+}
+
+/** Today's date entry of the stats, if they have one. */
+function todayStats() {
+  const key = localDateKey(workerNow());
+  return state.stats?.days?.find?.((d) => d.date === key) ?? null;
+}
+
+function runningToday() {
+  const midnight = new Date(workerNow());
+  midnight.setHours(0, 0, 0, 0);
+  return runningSecondsSince(state.active, midnight.getTime(), workerNow());
+}
+
+function renderStats() {
+  const stats = state.stats;
+  const extra = runningToday();
+  drawChart(ui.chart, stats?.days ?? [], { todayExtraSeconds: extra, todayDate: localDateKey(workerNow()) });
+  ui.rangeTotal.textContent = stats
+    ? `${formatDuration(Number(stats.total_duration_seconds) || 0)} · ${plural(Number(stats.session_count) || 0, "session")}`
+    : "";
+}
+
+function renderOfflineNote() {
+  const local = [state.stats?.source, state.history?.source, state.breakdown?.source].includes("local");
+  const signedOut = state.status && (!state.status.signed_in || state.status.sign_in_needed);
+  ui.offlineNote.textContent = signedOut
+    ? "Not signed in — showing data saved on this computer"
+    : "Offline — showing data saved on this computer";
+  ui.offlineNote.hidden = !local;
+}
+
+function renderBreakdown() {
+  const data = state.breakdown;
+  const rows = data ? breakdownByRepo(data.sessions, data.since, workerNow()) : [];
+  ui.repos.replaceChildren();
+  ui.repoNote.hidden = true;
+  if (data?.error) {
+    ui.repos.append(make("li", "section-error", `Repositories could not be loaded: ${lowerFirst(data.error)}`));
+    return;
+  }
+  if (rows.length === 0) {
+    ui.repos.append(make("li", "empty-text", data ? "No time tracked in the last 30 days." : "Loading…"));
+    return;
+  }
+  const top = rows.slice(0, TOP_REPOS);
+  const max = Math.max(1, top[0].seconds);
+  for (const row of top) {
+    const li = make("li", "repo-row");
+    const name = `${row.owner}/${row.repo}`;
+    li.append(link(repoUrl(row.owner, row.repo), "repo-name", name, `${name}: ${formatDuration(row.seconds)} in ${plural(row.sessions, "session")}`));
+    li.append(make("span", "repo-time", formatDuration(row.seconds)));
+    const bar = make("span", "repo-bar");
+    const fill = make("span");
+    fill.style.width = `${Math.max(1, Math.round((row.seconds / max) * 100))}%`;
+    bar.append(fill);
+    li.append(bar);
+    ui.repos.append(li);
+  }
+  const rest = rows.slice(TOP_REPOS);
+  const notes = [];
+  if (rest.length > 0) {
+    const seconds = rest.reduce((sum, r) => sum + r.seconds, 0);
+    notes.push(`and ${plural(rest.length, "other repository", "other repositories")} · ${formatDuration(seconds)}`);
+  }
+  if (!data.complete) notes.push(`Based on the latest ${data.sessions.length} sessions.`);
+  if (notes.length) {
+    ui.repoNote.textContent = notes.join(" · ");
+    ui.repoNote.hidden = false;
+  }
+}
+
+function renderHistory() {
+  const history = state.history;
+  const sessions = normalizeAll(history?.sessions);
+  const total = Math.max(Number(history?.total) || 0, state.historyOffset + sessions.length);
+  ui.history.replaceChildren();
+  if (sessions.length === 0) {
+    ui.history.append(make("li", "empty-text", history
+      ? "No sessions yet. Open a pull request on GitHub and WorkTime starts counting."
+      : "Loading…"));
+  }
+  const now = workerNow();
+  for (const session of sessions) {
+    const li = make("li", "session");
+    li.dataset.testid = "history-item";
+    const label = sessionLabel(session);
+    const started = session.startMs != null ? formatDateTime(session.startMs) : "";
+    li.append(link(prUrl(session), "session-pr", label, started ? `${label} — started ${started}` : label));
+    const duration = session.running ? "running" : formatDuration(session.durationSeconds);
+    const when = session.startMs != null ? ` · ${formatWhen(session.startMs, now)}` : "";
+    li.append(make("span", "session-meta", ` · ${duration}${when}`));
+    const tags = make("span", "session-tags");
+    const tag = (kind, text, title) => { const t = make("span", `tag ${kind}`, text); t.title = title; tags.append(t); };
+    if (session.syncState === "pending") tag("pending", "not synced", "Saved on this computer; not sent to the server yet.");
+    if (session.syncState === "rejected") tag("rejected", "refused", "The server refused this session; it stays on this computer only.");
+    if (session.abandoned) tag("", "auto-ended", "Ended by the server after this browser stopped reporting activity.");
+    if (tags.childElementCount) li.append(tags);
+    ui.history.append(li);
+  }
+  const first = sessions.length ? state.historyOffset + 1 : 0;
+  ui.pageInfo.textContent = sessions.length ? `${first}–${state.historyOffset + sessions.length} of ${total}` : "";
+  ui.newer.disabled = state.historyOffset === 0;
+  ui.older.disabled = state.historyOffset + sessions.length >= total || sessions.length === 0;
+}
+
+/** Every second: the running timer and today's total (and the chart once a minute). */
+function tick() {
+  const now = workerNow();
+  const timer = $("session-timer");
+  if (timer && state.active) timer.textContent = formatTimer((now - state.active.start_ms) / 1000);
+  const running = runningToday();
+  const todaySeconds = (Number(todayStats()?.total_duration_seconds) || 0) + running;
+  ui.today.textContent = state.stats || state.active ? formatDuration(todaySeconds) : "–";
+  ui.today.title = running > 0 ? `Includes ${formatDuration(running)} of the running session` : "";
+  const minute = Math.floor(running / 60);
+  if (state.stats && minute !== state.chartMinute) {
+    state.chartMinute = minute;
+    renderStats();
+  }
+}
+
+// ---- Actions -------------------------------------------------------------------------
+
+function setSyncing(on) {
+  state.syncing = on;
+  ui.syncNow.disabled = on;
+  ui.syncNow.classList.toggle("busy", on);
+  ui.syncNow.setAttribute("aria-busy", String(on));
+  ui.syncNow.querySelector(".label").textContent = on ? "Syncing…" : "Sync now";
+  renderStatus();
+}
+
+ui.syncNow.addEventListener("click", async () => {
+  if (state.syncing) return;
+  state.notice = null;
+  setSyncing(true);
+  try {
+    const { status } = await ask({ type: "syncNow" });
+    if (status) state.status = status;
+  } catch (error) {
+    state.notice = `Sync did not finish: ${lowerFirst(error.message)}`;
+  }
+  setSyncing(false);
+  await refreshAll();
+});
+
+ui.signIn.addEventListener("click", async () => {
+  state.signingIn = true;
+  state.notice = null;
+  renderStatus();
+  try {
+    const { status } = await ask({ type: "signIn" });
+    if (status) state.status = status;
+  } catch (error) {
+    state.notice = `Sign-in did not finish: ${lowerFirst(error.message)}`;
+  }
+  state.signingIn = false;
+  state.historyOffset = 0;
+  await refreshAll();
+});
+
+ui.signOut.addEventListener("click", async () => {
+  state.notice = null;
+  ui.signOut.disabled = true;
+  try {
+    await ask({ type: "signOut" });
+  } catch (error) {
+    state.notice = `Sign-out did not finish: ${lowerFirst(error.message)}`;
+  }
+  ui.signOut.disabled = false;
+  state.historyOffset = 0;
+  await refreshAll();
+});
+
+ui.options.addEventListener("click", async (event) => {
+  event.preventDefault();
+  try {
+    await chrome.runtime.openOptionsPage();
+  } catch {
+    // No options page declared: open it as a tab instead.
+    window.open(chrome.runtime.getURL?.("options/options.html") ?? ui.options.href, "_blank");
   }
 });
+
+ui.newer.addEventListener("click", () => {
+  state.historyOffset = Math.max(0, state.historyOffset - PAGE_SIZE);
+  loadHistory();
+});
+ui.older.addEventListener("click", () => {
+  state.historyOffset += PAGE_SIZE;
+  loadHistory();
+});
+ui.retry.addEventListener("click", () => {
+  state.autoRetries = 0;
+  refreshAll();
+});
+
+setInterval(tick, 1_000);
+setInterval(poll, POLL_MS);
+document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
+refreshAll();

@@ -1,0 +1,165 @@
+// WorkTime settings page. Reads and writes `chrome.storage.local["worktime.settings"]`
+// ({ backendUrl, idleSeconds, alwaysTrack, neverTrack }, see ../PROTOCOL.md), then tells the
+// service worker with `{ type: "settingsChanged" }`. Errors are shown next to their field.
+
+import { ask } from "../popup/api.js";
+import {
+  checkBackendUrl, checkIdleMinutes, idleSecondsToMinutes, inBoth, parseRepoList, withDefaults,
+} from "./validate.js";
+
+const SETTINGS_KEY = "worktime.settings";
+
+const $ = (id) => document.getElementById(id);
+const form = $("settings");
+const fields = {
+  backendUrl: $("backend-url"),
+  idleMinutes: $("idle-minutes"),
+  alwaysTrack: $("always-track"),
+  neverTrack: $("never-track"),
+};
+const errors = {
+  backendUrl: $("backend-url-error"),
+  idleMinutes: $("idle-minutes-error"),
+  alwaysTrack: $("always-track-error"),
+  neverTrack: $("never-track-error"),
+};
+const saveButton = $("save");
+const savedNote = $("saved-note");
+const formError = $("form-error");
+const loadError = $("load-error");
+
+/** What was loaded, so keys this page does not know about are kept when saving. */
+let loaded = withDefaults(null);
+
+function storage() {
+  const local = globalThis.chrome?.storage?.local;
+  if (!local) throw new Error("Settings can only be changed inside the WorkTime extension.");
+  return local;
+}
+
+/** Shows `messages` (a string or list) under `name`'s field, or clears it. */
+function setError(name, messages) {
+  const list = [].concat(messages ?? []).filter(Boolean);
+  const box = errors[name];
+  box.replaceChildren();
+  if (list.length === 1) {
+    box.textContent = list[0];
+  } else if (list.length > 1) {
+    const ul = document.createElement("ul");
+    for (const message of list.slice(0, 10)) {
+      const li = document.createElement("li");
+      li.textContent = message;
+      ul.append(li);
+    }
+    if (list.length > 10) {
+      const li = document.createElement("li");
+      li.textContent = `and ${list.length - 10} more`;
+      ul.append(li);
+    }
+    box.append(ul);
+  }
+  box.hidden = list.length === 0;
+  fields[name].setAttribute("aria-invalid", String(list.length > 0));
+}
+
+function fill(settings) {
+  fields.backendUrl.value = settings.backendUrl;
+  fields.idleMinutes.value = String(idleSecondsToMinutes(settings.idleSeconds));
+  fields.alwaysTrack.value = settings.alwaysTrack.join("\n");
+  fields.neverTrack.value = settings.neverTrack.join("\n");
+}
+
+async function load() {
+  try {
+    const stored = await storage().get(SETTINGS_KEY);
+    loaded = withDefaults(stored?.[SETTINGS_KEY]);
+    loadError.hidden = true;
+  } catch (error) {
+    loaded = withDefaults(null);
+    loadError.textContent = `Your saved settings could not be read, so the defaults are shown. ${error?.message ?? ""}`.trim();
+    loadError.hidden = false;
+  }
+  fill(loaded);
+}
+
+/** Checks the whole form; returns the settings to save, or null after showing the errors. */
+function check() {
+  const url = checkBackendUrl(fields.backendUrl.value);
+  const idle = checkIdleMinutes(fields.idleMinutes.value);
+  const always = parseRepoList(fields.alwaysTrack.value);
+  const never = parseRepoList(fields.neverTrack.value);
+  const both = inBoth(always.value, never.value);
+  const neverErrors = [...never.errors];
+  if (both.length > 0) {
+    const names = both.slice(0, 3).join(", ") + (both.length > 3 ? ` and ${both.length - 3} more` : "");
+    neverErrors.push(`${names} ${both.length === 1 ? "is" : "are"} in both lists. Remove ${both.length === 1 ? "it" : "them"} from one of them.`);
+  }
+  setError("backendUrl", url.error);
+  setError("idleMinutes", idle.error);
+  setError("alwaysTrack", always.errors);
+  setError("neverTrack", neverErrors);
+  const firstBad = ["backendUrl", "idleMinutes", "alwaysTrack", "neverTrack"].find((name) => !errors[name].hidden);
+  if (firstBad) {
+    fields[firstBad].focus();
+    return null;
+  }
+  return {
+    ...loaded,
+    backendUrl: url.value,
+    idleSeconds: idle.value * 60,
+    alwaysTrack: always.value,
+    neverTrack: never.value,
+  };
+}
+
+function showSaved(text) {
+  savedNote.textContent = text;
+  savedNote.hidden = false;
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  savedNote.hidden = true;
+  formError.hidden = true;
+  const settings = check();
+  if (!settings) {
+    formError.textContent = "Nothing was saved. Please fix the fields marked in red.";
+    formError.hidden = false;
+    return;
+  }
+  saveButton.disabled = true;
+  try {
+    await storage().set({ [SETTINGS_KEY]: settings });
+    loaded = settings;
+    fill(settings); // shows the cleaned-up lists and URL
+  } catch (error) {
+    formError.textContent = `The settings could not be saved. ${error?.message ?? ""}`.trim();
+    formError.hidden = false;
+    saveButton.disabled = false;
+    return;
+  }
+  try {
+    await ask({ type: "settingsChanged" });
+    showSaved("Saved. WorkTime is using the new settings.");
+  } catch {
+    showSaved("Saved. WorkTime will use the new settings the next time it starts.");
+  }
+  saveButton.disabled = false;
+});
+
+// Editing again hides "Saved"; fixing a field clears its error once it is valid.
+form.addEventListener("input", (event) => {
+  savedNote.hidden = true;
+  formError.hidden = true;
+  const name = Object.keys(fields).find((key) => fields[key] === event.target);
+  if (!name || errors[name].hidden) return;
+  const still = {
+    backendUrl: () => checkBackendUrl(fields.backendUrl.value).error,
+    idleMinutes: () => checkIdleMinutes(fields.idleMinutes.value).error,
+    alwaysTrack: () => parseRepoList(fields.alwaysTrack.value).errors,
+    neverTrack: () => parseRepoList(fields.neverTrack.value).errors,
+  }[name]();
+  if ([].concat(still ?? []).length === 0) setError(name, null);
+});
+
+load();
