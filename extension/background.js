@@ -170,7 +170,7 @@ chrome.runtime.onInstalled.addListener(() => evaluate());
 self.addEventListener("online", () => sdk().then((worktime) => worktime.onOnline()));
 
 // For DevTools and the end-to-end tests.
-globalThis.worktime = { sdk, evaluate, settings };
+globalThis.worktime = { sdk, evaluate, settings, settingsChanged: () => answer({ type: "settingsChanged" }) };
 
 // A (re)started worker re-creates its alarms and looks at the browser.
 evaluate();

@@ -6,8 +6,11 @@
 #                 local D1 and KV) and a fake GitHub, over loopback HTTP
 #   3. sdk-wasm — the SDK in headless Chromium (wasm-pack test) against the same worker,
 #                 directly and through a fault-injecting proxy on 127.0.0.1:8793
-#   4. config   — a worker with a too-short JWT_SECRET refuses to serve
-#   5. api-fuzz — schemathesis: >= 1000 generated requests from the OpenAPI document, no
+#   4. e2e      — the real extension in Chromium (Playwright): tracking across tabs, offline
+#                 and back, a stopped service worker, GitHub's client-side navigation,
+#                 sign-in through launchWebAuthFlow; popup screenshots in test-output/
+#   5. config   — a worker with a too-short JWT_SECRET refuses to serve
+#   6. api-fuzz — schemathesis: >= 1000 generated requests from the OpenAPI document, no
 #                 5xx, no response outside the document (worker restarted without the
 #                 tight rate limits the worker tier tests)
 # The worker runs on 127.0.0.1:8788 with a fresh local state, the fake GitHub on
@@ -57,13 +60,16 @@ echo "=== starting the worker on $BASE_URL"
 # Secrets go in an env file: wrangler shows their values as "(hidden)" in its log.
 printf 'JWT_SECRET=%s\nGITHUB_CLIENT_ID=test-client-id\nGITHUB_CLIENT_SECRET=test-client-secret\n' \
   "$JWT_SECRET" > "$OUT/test.env"
+# The unpacked extension's origin (its id derives from the checkout's path): allowed to
+# call the worker and to receive the sign-in redirect, as in a real deployment.
+EXTENSION_ORIGIN=$(node "$WT_ROOT/tests/e2e/run.mjs" --extension-origin)
 worker_up() {
   start_test_server fake-github "$OUT/fake-github.log" --port "$FAKE_GITHUB_PORT" &&
   start_test_server fault-proxy "$OUT/fault-proxy.log" --port "$PROXY_PORT" --upstream "$BASE_URL" &&
   build_worker &&
   migrate_local "$OUT/wrangler-state" >"$OUT/migrations.log" 2>&1 &&
   start_worker "$PORT" "$OUT/wrangler-state" "$OUT/wrangler-dev.log" \
-    --var "ENVIRONMENT:test" --var "ALLOWED_ORIGINS:http://$WASM_BINDGEN_TEST_ADDRESS" \
+    --var "ENVIRONMENT:test" --var "ALLOWED_ORIGINS:http://$WASM_BINDGEN_TEST_ADDRESS,$EXTENSION_ORIGIN" \
     --env-file "$OUT/test.env" \
     --var "GITHUB_OAUTH_BASE_URL:$FAKE_GITHUB" --var "GITHUB_API_BASE_URL:$FAKE_GITHUB" \
     --var "API_RATE_LIMIT_PER_MINUTE:600" --var "AUTH_RATE_LIMIT_PER_MINUTE:600" \
@@ -76,6 +82,15 @@ if worker_up; then
   tier worker 900 cargo test -p worktime-tests --lib --bins --test it --test abandon
   tier sdk-wasm 900 wasm-pack test --mode no-install --headless --chrome \
     --chromedriver "$CHROMEDRIVER" crates/sdk --test health --test sync
+  echo "=== building the SDK into extension/pkg"
+  if wasm-pack --quiet build --mode no-install --release --target web --no-pack \
+      --out-dir ../../extension/pkg --out-name worktime_sdk crates/sdk; then
+    export WORKTIME_E2E_OUTPUT="$WT_ROOT/test-output" WORKTIME_E2E_NO_SKIP=1
+    tier e2e 300 node "$WT_ROOT/tests/e2e/run.mjs"
+  else
+    FAILED=1
+    SUMMARY+=("e2e        FAIL (the SDK did not build; see above)")
+  fi
   echo "=== restarting the worker with a too-short JWT_SECRET"
   stop_worker
   printf 'JWT_SECRET=too-short\n' > "$OUT/short.env"

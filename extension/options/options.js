@@ -4,7 +4,7 @@
 
 import { ask } from "../popup/api.js";
 import {
-  checkBackendUrl, checkIdleMinutes, idleSecondsToMinutes, inBoth, parseRepoList, withDefaults,
+  allowedByHostPermissions, checkBackendUrl, checkIdleMinutes, idleSecondsToMinutes, inBoth, parseRepoList, withDefaults,
 } from "./validate.js";
 
 const SETTINGS_KEY = "worktime.settings";
@@ -80,6 +80,7 @@ async function load() {
     loadError.hidden = false;
   }
   fill(loaded);
+  showHostWarning(checkBackendUrl(loaded.backendUrl).value);
 }
 
 /** Checks the whole form; returns the settings to save, or null after showing the errors. */
@@ -95,6 +96,7 @@ function check() {
     neverErrors.push(`${names} ${both.length === 1 ? "is" : "are"} in both lists. Remove ${both.length === 1 ? "it" : "them"} from one of them.`);
   }
   setError("backendUrl", url.error);
+  showHostWarning(url.value);
   setError("idleMinutes", idle.error);
   setError("alwaysTrack", always.errors);
   setError("neverTrack", neverErrors);
@@ -110,6 +112,16 @@ function check() {
     alwaysTrack: always.value,
     neverTrack: never.value,
   };
+}
+
+/** A server outside the manifest's host permissions works only if it allows this extension (CORS). */
+function showHostWarning(url) {
+  const warning = $("backend-url-warning");
+  const patterns = globalThis.chrome?.runtime?.getManifest?.()?.host_permissions;
+  const allowed = !url || allowedByHostPermissions(url, patterns);
+  warning.textContent = allowed ? "" : "WorkTime has no standing permission for this server, so it only works if the server "
+    + "allows this extension (its ALLOWED_ORIGINS setting).";
+  warning.hidden = allowed;
 }
 
 function showSaved(text) {

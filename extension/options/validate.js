@@ -137,3 +137,33 @@ export function withDefaults(stored) {
     neverTrack: list(s.neverTrack),
   };
 }
+
+/**
+ * Whether `url` matches one of the manifest's host match patterns ("https://*.workers.dev/*",
+ * "http://127.0.0.1/*"; a pattern without a port matches every port). Without patterns to
+ * compare against, answers true.
+ */
+export function allowedByHostPermissions(url, patterns) {
+  if (!Array.isArray(patterns) || patterns.length === 0) return true;
+  let target;
+  try {
+    target = new URL(url);
+  } catch {
+    return false;
+  }
+  return patterns.some((pattern) => {
+    if (pattern === "<all_urls>") return true;
+    const match = /^(\*|https?):\/\/([^/]+)(\/.*)$/.exec(pattern);
+    if (!match) return false;
+    const [, scheme, host] = match;
+    if (scheme !== "*" && `${scheme}:` !== target.protocol) return false;
+    const [hostName, port] = host.split(/:(?=[^\]]*$)/);
+    if (port && port !== "*" && port !== (target.port || (target.protocol === "https:" ? "443" : "80"))) return false;
+    if (hostName === "*") return true;
+    if (hostName.startsWith("*.")) {
+      const base = hostName.slice(2);
+      return target.hostname === base || target.hostname.endsWith(`.${base}`);
+    }
+    return target.hostname === hostName;
+  });
+}

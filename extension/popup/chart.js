@@ -79,7 +79,8 @@ export function drawChart(svg, days, { todayExtraSeconds = 0, todayDate } = {}) 
 
   // Gridlines with labels on the left.
   const grid = el("g", { class: "chart-grid", "aria-hidden": "true" });
-  for (let s = step; s <= top; s += step) {
+  const anyTime = values.some((v) => v > 0);
+  for (let s = step; anyTime && s <= top; s += step) {
     const gy = y(s);
     grid.append(el("line", { x1: AXIS_LEFT, x2: WIDTH, y1: gy, y2: gy }));
     grid.append(el("text", { x: AXIS_LEFT - 4, y: gy + 3, "text-anchor": "end" }, axisLabel(s)));
@@ -110,18 +111,26 @@ export function drawChart(svg, days, { todayExtraSeconds = 0, todayDate } = {}) 
     bars.append(group);
   });
   svg.append(bars);
+  if (!anyTime) {
+    svg.append(el("text", { x: (AXIS_LEFT + WIDTH) / 2, y: (PLOT_TOP + PLOT_BOTTOM) / 2, class: "chart-empty",
+      "text-anchor": "middle", "aria-hidden": "true" }, "No time tracked in these days yet"));
+  }
 
   // Ticks every 7 days, counting back from today (or the last day).
   const ticks = el("g", { class: "chart-ticks", "aria-hidden": "true" });
   const anchor = todayIndex >= 0 ? todayIndex : n - 1;
+  let leftmost = Infinity; // left edge of the last label drawn (labels go right to left)
   for (let i = anchor; i >= 0; i -= 7) {
     const cx = AXIS_LEFT + i * slot + slot / 2;
     const text = i === todayIndex ? "Today" : formatDay(list[i].date);
-    const estimate = text.length * 5.4;
+    const estimate = text.length * 5.6; // 10-unit system font, roughly
     let textAnchor = "middle";
-    if (cx + estimate / 2 > WIDTH) textAnchor = "end";
-    else if (cx - estimate / 2 < AXIS_LEFT - 6) textAnchor = "start";
-    const tx = textAnchor === "end" ? WIDTH : textAnchor === "start" ? AXIS_LEFT + i * slot : cx;
+    let left = cx - estimate / 2;
+    if (cx + estimate / 2 > WIDTH) [textAnchor, left] = ["end", WIDTH - estimate];
+    else if (left < 0) [textAnchor, left] = ["start", AXIS_LEFT + i * slot];
+    if (left + estimate > leftmost - 6) continue; // would overlap its right neighbour
+    leftmost = left;
+    const tx = textAnchor === "end" ? WIDTH : textAnchor === "start" ? left : cx;
     ticks.append(el("line", { x1: cx, x2: cx, y1: PLOT_BOTTOM, y2: PLOT_BOTTOM + 4 }));
     ticks.append(el("text", {
       class: i === todayIndex ? "today" : "", x: tx, y: PLOT_BOTTOM + 16, "text-anchor": textAnchor,

@@ -134,14 +134,17 @@ function failedItems(now, sessions, count) {
 }
 
 /**
- * The world of one preview state: `state` is one of online, idle, pending, offline, signin,
- * failed, rejected, empty, starting, starting-once, refused.
+ * The world of one preview state: `state` is one of online, idle, long (a running session on
+ * a very long repository name), pending, offline, signin, failed, rejected, empty, starting,
+ * starting-once, refused.
  */
 export function makeWorld(state, now = Date.now()) {
   const tz = -new Date(now).getTimezoneOffset();
   const ended = state === "empty" ? [] : generate(now, 60);
   const active = ["idle", "empty", "signin"].includes(state) ? null
-    : { id: "5f0c2b9e-1d7a-4c55-9b1e-2a7c1e0d9f31", owner: "octo-org", repo: "web-app", pr: 1287, start: now - 23 * MIN - 17_000, end: null };
+    : state === "long"
+      ? { id: "5f0c2b9e-1d7a-4c55-9b1e-2a7c1e0d9f31", owner: REPOS[4][0], repo: REPOS[4][1], pr: 48213, start: now - 3 * 3600_000 - 7 * MIN, end: null }
+      : { id: "5f0c2b9e-1d7a-4c55-9b1e-2a7c1e0d9f31", owner: "octo-org", repo: "web-app", pr: 1287, start: now - 23 * MIN - 17_000, end: null };
   const all = active ? [active, ...ended] : ended;
   const status = baseStatus(now);
   let local = false;

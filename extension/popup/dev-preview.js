@@ -6,7 +6,7 @@
 // Serve extension/ (python3 -m http.server 8800 --bind 127.0.0.1) and open
 //   http://127.0.0.1:8800/popup/dev-preview.html?state=online
 //   http://127.0.0.1:8800/options/dev-preview.html
-// Query: state = online | idle | pending | offline | signin | failed | rejected | empty |
+// Query: state = online | idle | long | pending | offline | signin | failed | rejected | empty |
 //        starting | starting-once | refused;  delay = ms per answer (default 150);
 //        syncDelay = ms for syncNow (default 1500).
 // The page to load is named by <meta name="dev-page" content="popup.html">.

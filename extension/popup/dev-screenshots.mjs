@@ -24,7 +24,12 @@ async function open(path, { dark = false, width = 360, height = 600 } = {}) {
   // No network beyond the preview server (the avatar then shows its fallback initial).
   await context.route(/^https?:\/\/(?!127\.0\.0\.1:8800)/, (route) => route.abort());
   const page = await context.newPage();
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`${path}: console: ${m.text()}`); });
+  page.on("console", (m) => {
+    // The avatar is blocked on purpose (no network): its failed load is expected.
+    if (m.type() === "error" && !/avatars\.githubusercontent\.com/.test(m.location()?.url ?? "")) {
+      problems.push(`${path}: console: ${m.text()} ${m.location()?.url ?? ""}`);
+    }
+  });
   page.on("pageerror", (e) => problems.push(`${path}: page error: ${e.message}`));
   await page.goto(`${BASE}${path}`);
   return { context, page };
@@ -43,8 +48,8 @@ async function checkOverflow(page, name) {
   if (wide.scroll > wide.limit || wide.out.length) problems.push(`${name}: overflow ${JSON.stringify(wide)}`);
 }
 
-async function popup(state, { dark = false, after } = {}) {
-  const name = `ui-${state}${dark ? "-dark" : ""}`;
+async function popup(state, { dark = false, after, as } = {}) {
+  const name = as ?? `ui-${state}${dark ? "-dark" : ""}`;
   const { context, page } = await open(`/popup/dev-preview.html?state=${state}`, { dark });
   const ready = state.startsWith("starting") || state === "refused" ? "#unavailable:not([hidden])" : "#history li";
   await page.waitForSelector(ready, { timeout: 10_000 });
@@ -62,15 +67,27 @@ async function popup(state, { dark = false, after } = {}) {
   await context.close();
 }
 
-for (const state of ["online", "offline", "signin", "failed", "rejected", "pending", "idle", "empty", "starting", "refused"]) {
+for (const state of ["online", "offline", "signin", "failed", "rejected", "pending", "idle", "long", "empty", "starting", "refused"]) {
   await popup(state);
 }
 await popup("online", { dark: true });
 await popup("offline", { dark: true });
 await popup("failed", { dark: true });
 
+// The failed and refused changes, opened.
+await popup("failed", {
+  as: "ui-failed-open",
+  after: async (page) => {
+    await page.click('[data-testid="failed-items"] summary');
+    await page.click('[data-testid="rejected-items"] summary');
+    const items = await page.$$eval('[data-testid="failed-items"] li', (lis) => lis.map((li) => li.textContent));
+    if (items.length !== 51 || items.at(-1) !== "and 7 more") problems.push(`failed list: ${items.length} items, last ${items.at(-1)}`);
+  },
+});
+
 // Sync now: the busy state, then the refreshed popup.
 await popup("pending", {
+  as: "ui-after-sync",
   after: async (page) => {
     await page.click('[data-testid="sync-now"]');
     await page.waitForTimeout(300);
@@ -86,6 +103,7 @@ await popup("pending", {
 });
 // Paging: the second page of history.
 await popup("online", {
+  as: "ui-paging",
   after: async (page) => {
     await page.click('[data-testid="older"]');
     await page.waitForFunction(() => document.querySelector("#page-info").textContent.startsWith("51"));
@@ -95,6 +113,7 @@ await popup("online", {
 });
 // The worker answers on the second try (the popup retries by itself).
 await popup("starting-once", {
+  as: "ui-starting-then-ready",
   after: async (page) => {
     await page.waitForSelector("#history li", { timeout: 10_000 });
   },

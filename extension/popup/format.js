@@ -158,6 +158,13 @@ export function toSentence(error, fallback = "Something went wrong. Please try a
   return /[.!?…]$/.test(line) ? line : `${line}.`;
 }
 
+/** Like `toSentence`, as a phrase to follow a colon: as written, no final period. */
+export function toPhrase(text, fallback = "no reason was given") {
+  const raw = typeof text === "string" ? text.trim() : "";
+  if (!raw || looksTechnical(raw)) return fallback;
+  return tidy(raw, 140).replace(/\.$/, "") || fallback;
+}
+
 /** Capitalises the first letter. */
 export function capitalize(text) {
   const s = String(text ?? "");

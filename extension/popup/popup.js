@@ -5,11 +5,10 @@
 
 import { ask } from "./api.js";
 import { drawChart } from "./chart.js";
-import { formatDateTime, formatDuration, formatTimer, formatWhen, localDateKey, plural } from "./format.js";
-import {
-  breakdownByRepo, normalize, normalizeAll, prUrl, repoUrl, runningSecondsSince, sessionLabel,
-} from "./sessions.js";
+import { formatDuration, formatTimer, localDateKey, plural } from "./format.js";
+import { breakdownByRepo, normalize, normalizeAll, runningSecondsSince, sessionLabel } from "./sessions.js";
 import { describeSync } from "./sync-status.js";
+import { fillBreakdown, fillCurrent, fillHistory, fillSyncStatus, fillUser, make } from "./views.js";
 
 const DAYS = 30;
 const PAGE_SIZE = 50;
@@ -17,19 +16,17 @@ const TOP_REPOS = 5;
 const BREAKDOWN_PAGE = 100; // the API's largest page
 const BREAKDOWN_MAX_PAGES = 10;
 const POLL_MS = 5_000;
-const AVATAR_HOST = "avatars.githubusercontent.com";
 
 const $ = (id) => document.getElementById(id);
-const ui = {
-  content: $("content"), unavailable: $("unavailable"), unavailableDetail: $("unavailable-detail"), retry: $("retry"),
-  user: $("user"), avatar: $("avatar"), avatarFallback: $("avatar-fallback"), username: $("username"),
-  signOut: $("sign-out"), options: $("open-options"),
-  syncStatus: $("sync-status"), signIn: $("sign-in"), syncNow: $("sync-now"),
-  current: $("current-session"), today: $("today-total"), offlineNote: $("offline-note"),
-  chart: $("chart"), rangeTotal: $("range-total"), statsError: $("stats-error"),
-  repos: $("repo-breakdown"), repoNote: $("repo-note"),
-  history: $("history"), historyError: $("history-error"), pageInfo: $("page-info"), newer: $("newer"), older: $("older"),
-};
+const ui = Object.fromEntries(Object.entries({
+  content: "content", unavailable: "unavailable", unavailableDetail: "unavailable-detail", retry: "retry",
+  user: "user", avatar: "avatar", avatarFallback: "avatar-fallback", username: "username",
+  signOut: "sign-out", options: "open-options", syncStatus: "sync-status", signIn: "sign-in", syncNow: "sync-now",
+  current: "current-session", today: "today-total", offlineNote: "offline-note",
+  chart: "chart", rangeTotal: "range-total", statsError: "stats-error", repos: "repo-breakdown", repoNote: "repo-note",
+  history: "history", historyLegend: "history-legend", historyError: "history-error", pageInfo: "page-info",
+  newer: "newer", older: "older",
+}).map(([key, id]) => [key, $(id)]));
 
 const state = {
   loaded: false, // a status answer has arrived at least once
@@ -42,24 +39,6 @@ const state = {
 
 /** Now on the service worker's clock (the popup's clock may differ from it). */
 const workerNow = () => Date.now() - state.skewMs;
-
-function make(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
-}
-
-function link(href, className, text, title) {
-  const node = make(href ? "a" : "span", className, text);
-  if (href) {
-    node.href = href;
-    node.target = "_blank";
-    node.rel = "noopener noreferrer";
-  }
-  if (title) node.title = title;
-  return node;
-}
 
 const lowerFirst = (s) => (s ? s[0].toLowerCase() + s.slice(1) : s);
 
@@ -198,35 +177,10 @@ function showUnavailable(error) {
 }
 
 function renderUser() {
-  const status = state.status;
-  const user = status?.signed_in ? status.user : null;
-  ui.user.hidden = !status?.signed_in;
-  if (!status?.signed_in) return;
-  const name = user?.username ?? "Signed in";
-  ui.username.textContent = name;
-  ui.username.title = user?.username ? `Signed in to WorkTime as ${user.username}` : "";
-  ui.avatarFallback.textContent = user?.username ? user.username[0] : "?";
-  let src = null;
-  try {
-    const url = new URL(user?.avatar_url ?? "");
-    if (url.protocol === "https:" && url.hostname === AVATAR_HOST) {
-      url.searchParams.set("s", "40");
-      src = url.href;
-    }
-  } catch { /* no avatar */ }
-  if (!src) {
-    ui.avatar.hidden = true;
-    ui.avatarFallback.hidden = false;
-    ui.avatar.removeAttribute("src");
-  } else if (ui.avatar.getAttribute("src") !== src) {
-    ui.avatar.hidden = true;
-    ui.avatarFallback.hidden = false;
-    ui.avatar.src = src;
-  }
+  const signedIn = Boolean(state.status?.signed_in);
+  ui.user.hidden = !signedIn;
+  if (signedIn) fillUser(ui, state.status.user);
 }
-
-ui.avatar.addEventListener("load", () => { ui.avatar.hidden = false; ui.avatarFallback.hidden = true; });
-ui.avatar.addEventListener("error", () => { ui.avatar.hidden = true; ui.avatarFallback.hidden = false; });
 
 function sessionLabels() {
   const labels = new Map();
@@ -243,32 +197,11 @@ function renderStatus() {
     status = { ...status, round_active: true };
   }
   const model = describeSync(status, { nowMs: workerNow(), sessionLabels: sessionLabels() });
-  const key = JSON.stringify([model, state.notice]);
+  const key = JSON.stringify([model, state.notice, state.signingIn]);
   if (key === state.statusKey) return;
   state.statusKey = key;
 
-  const box = ui.syncStatus;
-  box.className = `sync-status tone-${model.tone}`;
-  box.replaceChildren(make("p", "sync-headline", model.headline));
-  for (const line of model.lines) box.append(make("p", "sync-line", line));
-  if (state.notice) box.append(make("p", "sync-line notice", state.notice));
-  for (const list of model.lists) {
-    const details = make("details", `sync-list ${list.kind}`);
-    details.dataset.testid = `${list.kind}-items`;
-    const shown = list.lines.length + (list.more > 0 ? 1 : 0);
-    details.open = state.openLists.has(list.kind) || (shown <= 3 && !state.openLists.has(`${list.kind}:closed`));
-    details.append(make("summary", null, list.lines.length === 1 ? "Show the change" : `Show the ${plural(list.lines.length + list.more, "change")}`));
-    const ul = make("ul");
-    for (const line of list.lines) ul.append(make("li", null, line));
-    if (list.more > 0) ul.append(make("li", "more", `and ${list.more} more`));
-    details.append(ul);
-    details.addEventListener("toggle", () => {
-      state.openLists.delete(list.kind);
-      state.openLists.delete(`${list.kind}:closed`);
-      state.openLists.add(details.open ? list.kind : `${list.kind}:closed`);
-    });
-    box.append(details);
-  }
+  fillSyncStatus(ui.syncStatus, model, { notice: state.notice, openLists: state.openLists });
   ui.signIn.hidden = !model.signIn;
   ui.signIn.disabled = state.signingIn;
   ui.signIn.textContent = state.signingIn ? "Waiting for GitHub…" : "Sign in with GitHub";
@@ -276,25 +209,7 @@ function renderStatus() {
 }
 
 function renderCurrent() {
-  const active = state.active;
-  const box = ui.current;
-  if (!active) {
-    box.classList.remove("running");
-    box.replaceChildren(make("p", "label-small", "Current session"),
-      make("p", "current-idle muted", "Not tracking — open a pull request on GitHub to start."));
-    return;
-  }
-  const session = normalize(active);
-  const label = session ? sessionLabel(session) : "A pull request";
-  const heading = make("p", "label-small");
-  heading.append(make("span", "live-dot"), "Tracking now");
-  const name = link(session && prUrl(session), "current-pr", label, `${label} — since ${formatDateTime(active.start_ms)}`);
-  const timer = make("p", "current-timer");
-  timer.id = "session-timer";
-  timer.dataset.testid = "session-timer";
-  timer.setAttribute("aria-label", "Time in this session");
-  box.classList.add("running");
-  box.replaceChildren(heading, name, timer);
+  fillCurrent(ui.current, state.active);
   tick();
 }
 
@@ -330,7 +245,11 @@ function renderOfflineNote() {
 
 function renderBreakdown() {
   const data = state.breakdown;
-  const rows = data ? breakdownByRepo(data.sessions, data.since, workerNow()) : [];
+  // The running session counts too, even when the history does not list it yet.
+  const active = state.active ? normalize(state.active) : null;
+  const sessions = data ? [...data.sessions] : [];
+  if (active && !sessions.some((s) => s.id === active.id)) sessions.unshift(active);
+  const rows = data ? breakdownByRepo(sessions, data.since, workerNow()) : [];
   ui.repos.replaceChildren();
   ui.repoNote.hidden = true;
   if (data?.error) {
@@ -341,26 +260,8 @@ function renderBreakdown() {
     ui.repos.append(make("li", "empty-text", data ? "No time tracked in the last 30 days." : "Loading…"));
     return;
   }
-  const top = rows.slice(0, TOP_REPOS);
-  const max = Math.max(1, top[0].seconds);
-  for (const row of top) {
-    const li = make("li", "repo-row");
-    const name = `${row.owner}/${row.repo}`;
-    li.append(link(repoUrl(row.owner, row.repo), "repo-name", name, `${name}: ${formatDuration(row.seconds)} in ${plural(row.sessions, "session")}`));
-    li.append(make("span", "repo-time", formatDuration(row.seconds)));
-    const bar = make("span", "repo-bar");
-    const fill = make("span");
-    fill.style.width = `${Math.max(1, Math.round((row.seconds / max) * 100))}%`;
-    bar.append(fill);
-    li.append(bar);
-    ui.repos.append(li);
-  }
-  const rest = rows.slice(TOP_REPOS);
-  const notes = [];
-  if (rest.length > 0) {
-    const seconds = rest.reduce((sum, r) => sum + r.seconds, 0);
-    notes.push(`and ${plural(rest.length, "other repository", "other repositories")} · ${formatDuration(seconds)}`);
-  }
+  const note = fillBreakdown(ui.repos, rows, TOP_REPOS);
+  const notes = note ? [note] : [];
   if (!data.complete) notes.push(`Based on the latest ${data.sessions.length} sessions.`);
   if (notes.length) {
     ui.repoNote.textContent = notes.join(" · ");
@@ -378,24 +279,8 @@ function renderHistory() {
       ? "No sessions yet. Open a pull request on GitHub and WorkTime starts counting."
       : "Loading…"));
   }
-  const now = workerNow();
-  for (const session of sessions) {
-    const li = make("li", "session");
-    li.dataset.testid = "history-item";
-    const label = sessionLabel(session);
-    const started = session.startMs != null ? formatDateTime(session.startMs) : "";
-    li.append(link(prUrl(session), "session-pr", label, started ? `${label} — started ${started}` : label));
-    const duration = session.running ? "running" : formatDuration(session.durationSeconds);
-    const when = session.startMs != null ? ` · ${formatWhen(session.startMs, now)}` : "";
-    li.append(make("span", "session-meta", ` · ${duration}${when}`));
-    const tags = make("span", "session-tags");
-    const tag = (kind, text, title) => { const t = make("span", `tag ${kind}`, text); t.title = title; tags.append(t); };
-    if (session.syncState === "pending") tag("pending", "not synced", "Saved on this computer; not sent to the server yet.");
-    if (session.syncState === "rejected") tag("rejected", "refused", "The server refused this session; it stays on this computer only.");
-    if (session.abandoned) tag("", "auto-ended", "Ended by the server after this browser stopped reporting activity.");
-    if (tags.childElementCount) li.append(tags);
-    ui.history.append(li);
-  }
+  const anyPending = fillHistory(ui.history, sessions, workerNow());
+  ui.historyLegend.hidden = !anyPending;
   const first = sessions.length ? state.historyOffset + 1 : 0;
   ui.pageInfo.textContent = sessions.length ? `${first}–${state.historyOffset + sessions.length} of ${total}` : "";
   ui.newer.disabled = state.historyOffset === 0;

@@ -2,7 +2,7 @@
 // colour, optional extra lines and lists (failed and refused changes), and whether the
 // "Sign in" button shows. Pure: no DOM, no chrome.* — popup.js renders the result.
 
-import { capitalize, describeReason, formatAgo, formatDateTime, formatIn, plural, toSentence } from "./format.js";
+import { capitalize, describeReason, formatAgo, formatDateTime, formatIn, plural, toPhrase } from "./format.js";
 
 /** At most this many items are listed (the SDK lists at most 50 failed items too). */
 export const MAX_LISTED = 50;
@@ -52,7 +52,7 @@ function failedList(status, sessionLabels) {
 function rejectedList(status, sessionLabels) {
   const items = Array.isArray(status.rejected_items) ? status.rejected_items : [];
   const listed = items.slice(0, MAX_LISTED);
-  const message = (item) => toSentence(item.message, "No reason was given.").replace(/\.$/, "");
+  const message = (item) => toPhrase(item.message);
   const lines = listed.map((item) => itemLine(item, message(item), sessionLabels, item.rejected_ms));
   return { lines, more: items.length - listed.length, total: items.length, reasons: listed.map(message) };
 }
