@@ -3,10 +3,11 @@
 # document and runs them against a running worker with a valid token. Passes when at
 # least MIN_CASES cases ran, no response was >= 500 and every response matched the
 # document (schema, status code, content type). Bounded by --max-time.
-#   usage: scripts/schemathesis.sh BASE_URL JWT REPORT_DIR
+#   usage: WORKTIME_FUZZ_JWT=<token> scripts/schemathesis.sh BASE_URL REPORT_DIR
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-base_url=$1 jwt=$2 out=$3
+base_url=$1 out=$2
+jwt=${WORKTIME_FUZZ_JWT:?WORKTIME_FUZZ_JWT must hold a token for the API}
 MIN_CASES=1000
 mkdir -p "$out"
 cd "$out"  # schemathesis keeps its example database in the working directory
