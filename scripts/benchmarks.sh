@@ -138,7 +138,7 @@ for conns in 1 8; do
   nb=$(for l in "${end_logs[@]}"; do bad "$l"; done | awk '{s+=$1} END {print s+0}')
   row "$label, $conns conn: non-2xx (all runs)" "$nb" "0" "$(meets "$nb" == 0)"
   ended_2xx=$(for l in "${end_logs[@]}"; do ok2xx "$l"; done | awk '{s+=$1} END {print s+0}')
-  ended=$(d1 "SELECT COUNT(*) FROM time_sessions WHERE end_time IS NOT NULL AND $(users_sql $((first + 30000)) $((RUNS * 30000)))")
+  ended=$(d1 "SELECT COUNT(*) FROM time_sessions WHERE end_ms IS NOT NULL AND $(users_sql $((first + 30000)) $((RUNS * 30000)))")
   row "  end, $conns conn: sessions ended in D1 = 2xx ends" "$ended = $ended_2xx" "equal" "$([ "$ended" = "$ended_2xx" ] && echo yes || echo no)"
 
   first=$((GH + 500 + conns * 100)); tokens=$(signin 16 "$first")
