@@ -37,8 +37,11 @@ pub enum ErrorCode {
     NotFound,
     /// 405: the route exists but not with this method.
     MethodNotAllowed,
-    /// 409: the same id was used before with different content.
+    /// 409: the same id was used before with different content, or the session belongs
+    /// to another of the user's devices.
     Conflict,
+    /// 409: the session has already ended; this end or heartbeat would change it.
+    SessionNotActive,
     /// 413: the body is larger than the API accepts.
     PayloadTooLarge,
     /// 422: well-formed input that breaks a rule.
@@ -65,7 +68,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::Conflict => 409,
+            ErrorCode::Conflict | ErrorCode::SessionNotActive => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::ValidationFailed => 422,
             ErrorCode::RateLimited => 429,

@@ -14,6 +14,7 @@ use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
 use crate::health::{HealthResponse, HealthStatus};
 use crate::sessions::{
     EndSessionRequest, HeartbeatRequest, Session, SessionList, SessionStatus, StartSessionRequest,
+    StopSessionRequest,
 };
 use crate::stats::{DailyStats, DayTotals, PrTotals, RepoStats};
 use crate::sync::{OpResult, OpStatus, OpType, SyncOp, SyncRequest, SyncResponse};
@@ -39,7 +40,7 @@ pub fn document() -> String {
     components(schemas(
         ErrorBody, ErrorDetail, ErrorCode, HealthResponse, HealthStatus, CallbackRequest, User,
         AuthResponse, Session, SessionStatus, SessionList, StartSessionRequest,
-        EndSessionRequest, HeartbeatRequest, SyncRequest, SyncOp, OpType, SyncResponse,
+        EndSessionRequest, StopSessionRequest, HeartbeatRequest, SyncRequest, SyncOp, OpType, SyncResponse,
         OpResult, OpStatus, DailyStats, DayTotals, RepoStats, PrTotals
     )),
     modifiers(&BearerAuth),
@@ -124,22 +125,26 @@ fn list_sessions() {}
 #[utoipa::path(post, path = "/api/sessions/start", tag = "sessions", security(("jwt" = [])),
     request_body = StartSessionRequest,
     responses(
-        (status = 201, description = "Started; a previous active session was ended at this start", body = Session),
+        (status = 201, description = "Started; the same device's active session (only that device's) was ended at this start, never before its own start", body = Session),
         (status = 200, description = "Replay of the same start: the stored session", body = Session),
-        (status = 400, description = "Malformed body or unknown field", body = ErrorBody),
+        (status = 400, description = "Malformed body, not a JSON object, or unknown field", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
-        (status = 409, description = "The id was used before with different content", body = ErrorBody),
+        (status = 409, description = "The id was used before with different content or by another device", body = ErrorBody),
         (status = 413, description = "Body over 64 KB", body = ErrorBody),
-        (status = 422, description = "A rule is broken (names, PR number, time)", body = ErrorBody),
+        (status = 422, description = "A rule is broken (names, PR number, device id, a time in the future or more than 400 days ago)", body = ErrorBody),
         (status = 429, description = "Too many requests", body = ErrorBody),
     ))]
 fn start_session() {}
 
 #[utoipa::path(post, path = "/api/sessions/stop", tag = "sessions", security(("jwt" = [])),
+    request_body = StopSessionRequest,
     responses(
-        (status = 200, description = "The active session, now ended", body = Session),
+        (status = 200, description = "The calling device's active session, now ended", body = Session),
+        (status = 400, description = "Malformed body, not a JSON object, or unknown field", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
-        (status = 404, description = "No active session", body = ErrorBody),
+        (status = 404, description = "The calling device has no active session", body = ErrorBody),
+        (status = 413, description = "Body over 64 KB", body = ErrorBody),
+        (status = 422, description = "End before start, in the future, or longer than the maximum session", body = ErrorBody),
         (status = 429, description = "Too many requests", body = ErrorBody),
     ))]
 fn stop_session() {}
@@ -148,12 +153,13 @@ fn stop_session() {}
     params(("id" = String, Path, description = "Session UUID")),
     request_body = EndSessionRequest,
     responses(
-        (status = 200, description = "Ended (or already ended: the stored result)", body = Session),
-        (status = 400, description = "Malformed body, unknown field or bad id", body = ErrorBody),
+        (status = 200, description = "Ended; a replay of the same end (or an end without time of an ended session) answers the stored result; an abandoned session takes its device's true end", body = Session),
+        (status = 400, description = "Malformed body, not a JSON object, unknown field or bad id", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
         (status = 404, description = "No such session of the caller", body = ErrorBody),
+        (status = 409, description = "`session_not_active`: already ended at another time; `conflict`: another device's session", body = ErrorBody),
         (status = 413, description = "Body over 64 KB", body = ErrorBody),
-        (status = 422, description = "End before start, or in the future", body = ErrorBody),
+        (status = 422, description = "End before start, in the future, or longer than the maximum session", body = ErrorBody),
         (status = 429, description = "Too many requests", body = ErrorBody),
     ))]
 fn end_session() {}
@@ -162,12 +168,13 @@ fn end_session() {}
     params(("id" = String, Path, description = "Session UUID")),
     request_body = HeartbeatRequest,
     responses(
-        (status = 200, description = "Recorded (ignored for an ended session)", body = Session),
-        (status = 400, description = "Malformed body, unknown field or bad id", body = ErrorBody),
+        (status = 200, description = "Recorded (an older heartbeat changes nothing); for an abandoned session, its end moves to this later heartbeat", body = Session),
+        (status = 400, description = "Malformed body, not a JSON object, unknown field or bad id", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
         (status = 404, description = "No such session of the caller", body = ErrorBody),
+        (status = 409, description = "`session_not_active`: the session was completed; `conflict`: another device's session", body = ErrorBody),
         (status = 413, description = "Body over 64 KB", body = ErrorBody),
-        (status = 422, description = "Time in the future", body = ErrorBody),
+        (status = 422, description = "Time in the future, or past the maximum session length", body = ErrorBody),
         (status = 429, description = "Too many requests", body = ErrorBody),
     ))]
 fn heartbeat() {}
@@ -176,10 +183,11 @@ fn heartbeat() {}
     request_body = SyncRequest,
     responses(
         (status = 200, description = "One result per op, in order", body = SyncResponse),
-        (status = 400, description = "Malformed body or unknown field", body = ErrorBody),
+        (status = 400, description = "Malformed body, not a JSON object, or unknown field", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
         (status = 413, description = "Body over 64 KB", body = ErrorBody),
         (status = 422, description = "More than 100 ops", body = ErrorBody),
+        (status = 503, description = "Concurrent writes of the same user kept winning; retry", body = ErrorBody),
         (status = 429, description = "Too many requests", body = ErrorBody),
     ))]
 fn sync() {}

@@ -36,10 +36,21 @@ impl SessionStatus {
     }
 }
 
+/// The device of requests that name none: every client from before device ids, and any
+/// request without `device_id`, belongs to this per-user device (the nil UUID).
+pub const LEGACY_DEVICE_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Longest session the server accepts by default (`MAX_SESSION_HOURS`), in hours. Clients
+/// split longer stretches of work into consecutive sessions.
+pub const DEFAULT_MAX_SESSION_HOURS: u32 = 24;
+
+/// Oldest start the server accepts, in days before its clock.
+pub const MAX_START_AGE_DAYS: i64 = 400;
+
 /// A session as the API returns it. Times are RFC 3339 UTC with second precision.
+/// Clients must ignore fields they do not know: later versions may add some.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct Session {
     /// Client-generated UUID.
     pub id: String,
@@ -56,6 +67,13 @@ pub struct Session {
     pub last_heartbeat: String,
     /// Minutes east of UTC where the session was recorded, when the client said.
     pub tz_offset_minutes: Option<i32>,
+    /// The device that recorded the session ([`LEGACY_DEVICE_ID`] when it named none).
+    #[serde(default = "legacy_device")]
+    pub device_id: String,
+}
+
+fn legacy_device() -> String {
+    LEGACY_DEVICE_ID.to_owned()
 }
 
 /// `POST /api/sessions/start`.
@@ -77,6 +95,10 @@ pub struct StartSessionRequest {
     /// Minutes east of UTC, −720…840 (UTC+05:30 is 330).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tz_offset_minutes: Option<i32>,
+    /// The recording device's UUID, made once per installation. A start ends only the
+    /// same device's active session. Absent: the user's legacy device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
 }
 
 /// `PATCH /api/sessions/{id}/end`.
@@ -84,9 +106,27 @@ pub struct StartSessionRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EndSessionRequest {
-    /// When work ended; defaults to the server's now. Must not be before the start.
+    /// When work ended; defaults to the server's now. Must not be before the start, nor
+    /// make the session longer than the server's maximum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
+    /// The calling device; a session is ended only by the device that recorded it.
+    /// Absent: the user's legacy device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+}
+
+/// `POST /api/sessions/stop`: ends the calling device's active session.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StopSessionRequest {
+    /// When work ended; defaults to the server's now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    /// The calling device. Absent: the user's legacy device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
 }
 
 /// `POST /api/sessions/{id}/heartbeat`.
@@ -97,12 +137,14 @@ pub struct HeartbeatRequest {
     /// When the client last saw the user working; defaults to the server's now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
+    /// The calling device. Absent: the user's legacy device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
 }
 
 /// `GET /api/sessions` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct SessionList {
     /// Newest first.
     pub sessions: Vec<Session>,

@@ -11,7 +11,6 @@ pub const MAX_DAYS: u32 = 366;
 /// each day it touches, with the seconds that fall in that day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct DayTotals {
     /// `YYYY-MM-DD` in the requested offset.
     pub date: String,
@@ -24,7 +23,6 @@ pub struct DayTotals {
 /// `GET /api/stats/daily` answer: every day of the range, oldest first, zeros included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct DailyStats {
     pub days: Vec<DayTotals>,
     /// First and last date of the range.
@@ -40,7 +38,6 @@ pub struct DailyStats {
 /// Totals of one pull request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct PrTotals {
     pub pr_number: i64,
     pub total_duration_seconds: i64,
@@ -52,7 +49,6 @@ pub struct PrTotals {
 /// `GET /api/stats/repo/{owner}/{name}` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct RepoStats {
     pub repo_owner: String,
     pub repo_name: String,

@@ -23,7 +23,8 @@ pub enum OpType {
 /// One operation. `session_id` names the session for every type; the other fields are
 /// those of the matching endpoint (`start`: repo_owner, repo_name, pr_number, start_time?,
 /// tz_offset_minutes?; `end`: end_time?; `heartbeat`: at?). Fields of another type are
-/// rejected.
+/// rejected. `device_id` may accompany every type: it names the device that recorded the
+/// session (a start) or that asks (an end or heartbeat, which only that device may send).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -47,6 +48,9 @@ pub struct SyncOp {
     pub end_time: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
+    /// The sending device's UUID. Absent: the user's legacy device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
 }
 
 /// `POST /api/sync` body.
@@ -74,7 +78,6 @@ pub enum OpStatus {
 /// One entry of [`SyncResponse::results`], in the order of the request's ops.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct OpResult {
     pub op_id: String,
     pub status: OpStatus,
@@ -86,7 +89,6 @@ pub struct OpResult {
 /// `POST /api/sync` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct SyncResponse {
     pub results: Vec<OpResult>,
 }

@@ -8,6 +8,7 @@ pub mod client;
 pub mod cors;
 pub mod health;
 pub mod jwt;
+pub mod overlap;
 pub mod presence;
 pub mod ratelimit;
 pub mod routing;

@@ -18,9 +18,14 @@
 //!   disjoint, so `Σ starts + running_in(first bucket)` counts each session exactly once,
 //!   and a session ending exactly at `a` counts nowhere.
 //!
-//! Offsets that are not multiples of 15 minutes fall back to [`days_from_sessions`].
+//! Overlaps between sessions (several devices) are counted once: the backend materializes
+//! the seconds each session *owns* (`crate::overlap`), so bucket seconds add up to the
+//! union of the user's sessions. Offsets that are not multiples of 15 minutes fall back
+//! to [`days_from_spans`], which applies the same ownership rule to the sessions.
 
 use chrono::{Days, NaiveDate};
+
+use crate::overlap::{attribute, Span};
 
 /// Width of one materialized bucket: 15 minutes.
 pub const BUCKET_MS: i64 = 15 * 60 * 1000;
@@ -212,6 +217,46 @@ pub fn days_from_sessions(
                 slot.0 = slot.0.saturating_add(overlap / 1000);
                 slot.1 += 1;
             }
+        }
+    }
+    finish(range, acc)
+}
+
+/// Exact daily stats from the ended sessions overlapping the range, for any offset, with
+/// overlaps counted once (`crate::overlap`): each day's seconds are those its sessions own;
+/// with `repo`, only that repository's sessions' owned seconds and sessions count (the
+/// ownership is still decided among all of `spans`). Every day of the range is present.
+pub fn days_from_spans(spans: &[Span], range: &LocalRange, repo: Option<(&str, &str)>) -> Vec<DayStat> {
+    let wanted = |span: &Span| {
+        repo.is_none_or(|(owner, name)| {
+            span.repo_owner.eq_ignore_ascii_case(owner) && span.repo_name.eq_ignore_ascii_case(name)
+        })
+    };
+    let mut acc = vec![(0_i64, 0_i64); range.days as usize];
+    let day_of = |ms: i64| usize::try_from((ms - range.from_ms) / DAY_MS).ok();
+    for (owner, mut from, to) in attribute(spans, range.from_ms, range.to_ms) {
+        if !wanted(&spans[owner]) {
+            continue;
+        }
+        while from < to {
+            let Some(day) = day_of(from) else { break };
+            let day_end = range.from_ms.saturating_add((day as i64 + 1) * DAY_MS);
+            let piece_end = to.min(day_end);
+            if let Some(slot) = acc.get_mut(day) {
+                slot.0 += (piece_end - from) / 1000;
+            }
+            from = piece_end;
+        }
+    }
+    for span in spans.iter().filter(|s| wanted(s) && s.end_ms > s.start_ms) {
+        let lo = span.start_ms.max(range.from_ms);
+        let hi = span.end_ms.min(range.to_ms);
+        if hi <= lo {
+            continue;
+        }
+        let (Some(first), Some(last)) = (day_of(lo), day_of(hi - 1)) else { continue };
+        for slot in acc.iter_mut().take(last + 1).skip(first) {
+            slot.1 += 1;
         }
     }
     finish(range, acc)

@@ -8,8 +8,8 @@ use worktime_api::sync::{OpResult, OpStatus, OpType, SyncOp};
 use worktime_api::{ErrorCode, ErrorDetail};
 
 use crate::sessions::{
-    decide_end, decide_heartbeat, decide_start, validate_start, EndDecision, Ending, StartDecision,
-    StartFields, StoredSession,
+    decide_end, decide_heartbeat, decide_start, device_of, validate_start, EndDecision, Ending,
+    Limits, StartDecision, StartFields, StoredSession,
 };
 use crate::time::UnixMillis;
 use crate::validate::{self, Violation};
@@ -19,8 +19,9 @@ use crate::validate::{self, Violation};
 pub struct Known {
     /// The caller's sessions named by the request's ops, by (lowercase) id.
     pub sessions: HashMap<String, StoredSession>,
-    /// The caller's active session, if any (also in `sessions`).
-    pub active: Option<String>,
+    /// The active session of each device the request names, by device id (also in
+    /// `sessions`).
+    pub active: HashMap<String, String>,
     /// Op ids of this request the caller applied before.
     pub applied_ops: HashSet<String>,
 }
@@ -29,7 +30,9 @@ pub struct Known {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Write {
     Insert(StoredSession),
+    /// A session's end set or moved (its time enters the statistics).
     End(Ending),
+    /// An active session's later heartbeat.
     Heartbeat(StoredSession),
     /// Records an applied op in `sync_ops`.
     Log { op_id: String, op_type: OpType, session_id: String },
@@ -53,19 +56,49 @@ pub fn referenced_ids(ops: &[SyncOp]) -> (Vec<String>, Vec<String>) {
     (op_ids, session_ids)
 }
 
-/// Decides every op in order.
-pub fn plan(ops: &[SyncOp], mut known: Known, now: UnixMillis) -> Plan {
+/// The devices a request's ops name (the legacy device for ops without one; invalid ids
+/// skipped): the worker reads each one's active session into [`Known`].
+pub fn referenced_devices(ops: &[SyncOp]) -> Vec<String> {
+    let mut devices: Vec<String> = ops.iter().filter_map(|op| device_of(op.device_id.as_deref()).ok()).collect();
+    devices.sort();
+    devices.dedup();
+    devices
+}
+
+/// Whether applied ops are logged in `sync_ops` (and replays recognised by op id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logging {
+    /// `/api/sync`: every op has an op id, logged when applied.
+    OpLog,
+    /// The REST endpoints: one op without an id; replays are recognised by content.
+    Unlogged,
+}
+
+/// Decides every op in order. Returns the plan and the sessions as they stand after it.
+pub fn plan(
+    ops: &[SyncOp],
+    mut known: Known,
+    now: UnixMillis,
+    limits: Limits,
+    logging: Logging,
+) -> (Plan, HashMap<String, StoredSession>) {
     let mut plan = Plan::default();
     for op in ops {
-        let result = match validate::uuid(&op.op_id, "op_id") {
+        let op_id = match logging {
+            Logging::Unlogged => Ok(None),
+            Logging::OpLog => validate::uuid(&op.op_id, "op_id").map(Some),
+        };
+        let result = match op_id {
             Err(violation) => rejected(op, violation),
-            Ok(op_id) if known.applied_ops.contains(&op_id) => {
+            Ok(Some(op_id)) if known.applied_ops.contains(&op_id) => {
                 OpResult { op_id: op.op_id.clone(), status: OpStatus::Duplicate, error: None }
             }
-            Ok(op_id) => match apply(op, &mut known, &mut plan.writes, now) {
+            Ok(op_id) => match apply(op, &mut known, &mut plan.writes, now, limits) {
                 Ok(session_id) => {
-                    plan.writes.push(Write::Log { op_id: op_id.clone(), op_type: op.op_type, session_id });
-                    known.applied_ops.insert(op_id);
+                    if let Some(op_id) = op_id {
+                        plan.writes.push(Write::Log { op_id: op_id.clone(), op_type: op.op_type, session_id });
+                        known.applied_ops.insert(op_id);
+                    }
                     OpResult { op_id: op.op_id.clone(), status: OpStatus::Applied, error: None }
                 }
                 Err(violation) => rejected(op, violation),
@@ -73,7 +106,7 @@ pub fn plan(ops: &[SyncOp], mut known: Known, now: UnixMillis) -> Plan {
         };
         plan.results.push(result);
     }
-    plan
+    (plan, known.sessions)
 }
 
 fn rejected(op: &SyncOp, violation: Violation) -> OpResult {
@@ -85,9 +118,16 @@ fn rejected(op: &SyncOp, violation: Violation) -> OpResult {
 }
 
 /// Applies one op to `known`, appending its writes; the session id on success.
-fn apply(op: &SyncOp, known: &mut Known, writes: &mut Vec<Write>, now: UnixMillis) -> Result<String, Violation> {
+fn apply(
+    op: &SyncOp,
+    known: &mut Known,
+    writes: &mut Vec<Write>,
+    now: UnixMillis,
+    limits: Limits,
+) -> Result<String, Violation> {
     check_fields(op)?;
     let session_id = validate::uuid(&op.session_id, "session_id")?;
+    let device = device_of(op.device_id.as_deref())?;
     match op.op_type {
         OpType::Start => {
             let fields = StartFields {
@@ -97,12 +137,13 @@ fn apply(op: &SyncOp, known: &mut Known, writes: &mut Vec<Write>, now: UnixMilli
                 pr_number: op.pr_number.unwrap_or(0),
                 start_time: op.start_time.as_deref(),
                 tz_offset_minutes: op.tz_offset_minutes,
+                device_id: op.device_id.as_deref(),
             };
             let start = validate_start(&fields, now)?;
             let existing = known.sessions.get(&session_id);
-            let active = known.active.as_ref().and_then(|id| known.sessions.get(id));
+            let active = known.active.get(&device).and_then(|id| known.sessions.get(id));
             let active = if existing.is_some() { None } else { active };
-            match decide_start(start, existing, active) {
+            match decide_start(start, existing, active, limits) {
                 StartDecision::Replay(_) => {}
                 StartDecision::Conflict => {
                     return Err(Violation {
@@ -115,7 +156,7 @@ fn apply(op: &SyncOp, known: &mut Known, writes: &mut Vec<Write>, now: UnixMilli
                         known.sessions.insert(ending.session.id.clone(), ending.session.clone());
                         writes.push(Write::End(ending));
                     }
-                    known.active = Some(session.id.clone());
+                    known.active.insert(device, session.id.clone());
                     known.sessions.insert(session.id.clone(), session.clone());
                     writes.push(Write::Insert(session));
                 }
@@ -124,14 +165,11 @@ fn apply(op: &SyncOp, known: &mut Known, writes: &mut Vec<Write>, now: UnixMilli
         OpType::End => {
             let session = find(known, &session_id)?;
             let end_ms = validate::client_time(op.end_time.as_deref(), "end_time", now)?.0;
-            match decide_end(&session, end_ms) {
+            match decide_end(&session, end_ms, op.end_time.is_some(), &device, limits)? {
                 EndDecision::AlreadyEnded(_) => {}
-                EndDecision::EndBeforeStart => {
-                    return Err(Violation::rule("end_time is before the session's start_time."))
-                }
                 EndDecision::End(ending) => {
-                    if known.active.as_deref() == Some(session_id.as_str()) {
-                        known.active = None;
+                    if known.active.get(&device) == Some(&session_id) {
+                        known.active.remove(&device);
                     }
                     known.sessions.insert(session_id.clone(), ending.session.clone());
                     writes.push(Write::End(ending));
@@ -141,9 +179,13 @@ fn apply(op: &SyncOp, known: &mut Known, writes: &mut Vec<Write>, now: UnixMilli
         OpType::Heartbeat => {
             let session = find(known, &session_id)?;
             let at_ms = validate::client_time(op.at.as_deref(), "at", now)?.0;
-            if let Some(updated) = decide_heartbeat(&session, at_ms) {
-                known.sessions.insert(session_id.clone(), updated.clone());
-                writes.push(Write::Heartbeat(updated));
+            if let Some(change) = decide_heartbeat(&session, at_ms, &device, limits)? {
+                known.sessions.insert(session_id.clone(), change.session.clone());
+                if change.before.end_ms == change.session.end_ms {
+                    writes.push(Write::Heartbeat(change.session));
+                } else {
+                    writes.push(Write::End(change));
+                }
             }
         }
     }

@@ -92,13 +92,30 @@ impl Engine {
         Ok(Engine { state: snapshot::read(snapshot)?, in_flight: None })
     }
 
-    /// The persisted state as JSON with `"version": 1`.
+    /// The persisted state as JSON with `"version": 2` ([`SNAPSHOT_VERSION`]).
     pub fn snapshot(&self) -> String {
         snapshot::write(&self.state)
     }
 
     pub fn config(&self) -> &EngineConfig {
         &self.state.config
+    }
+
+    /// This installation's device id, once set.
+    pub fn device_id(&self) -> Option<&str> {
+        self.state.tracker.device_id.as_deref()
+    }
+
+    /// Gives the engine its device id: a UUID the shell makes once per installation. The
+    /// first one set is kept for good (it travels in the snapshot); later calls return it
+    /// and change nothing. Sessions started before it keep the legacy device.
+    pub fn adopt_device_id(&mut self, device_id: &str) -> Result<String, TrackingError> {
+        if let Some(id) = &self.state.tracker.device_id {
+            return Ok(id.clone());
+        }
+        let id = checked_uuid(device_id, "device_id")?;
+        self.state.tracker.device_id = Some(id.clone());
+        Ok(id)
     }
 
     // --- auth ---
@@ -140,7 +157,8 @@ impl Engine {
         self.active_session().ok_or(TrackingError::NoActiveSession)
     }
 
-    /// Ends the active session at `now` (never before its start) and returns it.
+    /// Ends the active session at `now` (never before its start, nor more than 24 hours
+    /// after it) and returns it.
     pub fn end_session(
         &mut self,
         now: UnixMillis,
@@ -154,7 +172,8 @@ impl Engine {
     }
 
     /// Records that the user is still on the active session. The heartbeat replaces the
-    /// session's queued one (unless that one is being sent).
+    /// session's queued one (unless that one is being sent). From 24 hours after the
+    /// start it ends the session there instead: the queued op is its end.
     pub fn heartbeat(&mut self, now: UnixMillis, op_id: String) -> Result<(), TrackingError> {
         let op_id = self.fresh_op_id(&op_id)?;
         let op = self.state.tracker.heartbeat(now, op_id)?;

@@ -157,6 +157,7 @@ mod tests {
             tz_offset_minutes: None,
             end_time: None,
             at: None,
+            device_id: None,
         }
     }
 

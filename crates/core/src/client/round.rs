@@ -90,6 +90,7 @@ mod tests {
                 tz_offset_minutes: None,
                 end_time: None,
                 at: None,
+                device_id: None,
             };
             queue.push(op, 0, &[]);
         }

@@ -2,12 +2,16 @@
 //!
 //! The MV3 service worker can be killed at any moment, so everything the engine knows
 //! except the request in flight is one serde value, `State`, written as
-//! `{"version":1,"state":{…}}`. A request in flight when the snapshot was taken is
+//! `{"version":2,"state":{…}}`. A request in flight when the snapshot was taken is
 //! treated as lost on restore: its ops are still queued and are sent again, and the
 //! server reports the ones it already applied as `duplicate`.
 //!
 //! A snapshot with another `version` is refused ([`SnapshotError::UnsupportedVersion`]);
 //! a later format adds a migration here rather than guessing.
+//!
+//! Versions: 1 (wave 1); 2 adds the device id (`state.tracker.device_id` and each
+//! history record's `device_id`). A version-1 snapshot is migrated on read: both become
+//! `null`, so its sessions stay with the legacy device they were sent as.
 
 use std::fmt;
 
@@ -20,7 +24,7 @@ use super::token::Auth;
 use super::tracking::Tracker;
 
 /// The snapshot format this build writes and reads.
-pub const SNAPSHOT_VERSION: u64 = 1;
+pub const SNAPSHOT_VERSION: u64 = 2;
 
 /// Everything the engine persists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,10 +111,26 @@ pub(crate) fn read(text: &str) -> Result<State, SnapshotError> {
         .get("version")
         .and_then(serde_json::Value::as_u64)
         .ok_or(SnapshotError::MissingVersion)?;
-    if version != SNAPSHOT_VERSION {
-        return Err(SnapshotError::UnsupportedVersion(version));
+    let mut value = value;
+    match version {
+        1 => migrate_v1(&mut value),
+        SNAPSHOT_VERSION => {}
+        other => return Err(SnapshotError::UnsupportedVersion(other)),
     }
     let read: Read = serde_json::from_value(value)
         .map_err(|error| SnapshotError::Malformed(error.to_string()))?;
     Ok(State { config: read.state.config.normalized(), ..read.state })
+}
+
+/// Version 1 → 2: no device id anywhere yet.
+fn migrate_v1(value: &mut serde_json::Value) {
+    let Some(tracker) = value.pointer_mut("/state/tracker").and_then(serde_json::Value::as_object_mut) else {
+        return;
+    };
+    tracker.insert("device_id".into(), serde_json::Value::Null);
+    if let Some(history) = tracker.get_mut("history").and_then(serde_json::Value::as_array_mut) {
+        for record in history.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+            record.insert("device_id".into(), serde_json::Value::Null);
+        }
+    }
 }

@@ -14,6 +14,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use worktime_api::sessions::DEFAULT_MAX_SESSION_HOURS;
 use worktime_api::sync::{OpType, SyncOp};
 
 use crate::time::UnixMillis;
@@ -92,6 +93,9 @@ impl std::error::Error for TrackingError {}
 /// history entry is the active session.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Tracker {
+    /// This installation's device id, sent with every op; `None` until the shell sets it
+    /// (snapshots from before device ids), when ops belong to the legacy device.
+    pub device_id: Option<String>,
     pub active: bool,
     pub history: VecDeque<SessionRecord>,
 }
@@ -109,6 +113,8 @@ pub(crate) struct SessionRecord {
     pub end_ms: Option<i64>,
     pub last_heartbeat_ms: i64,
     pub rejected: bool,
+    /// The device the session was started on: its end and heartbeats name the same one.
+    pub device_id: Option<String>,
 }
 
 impl SessionRecord {
@@ -200,6 +206,7 @@ impl Tracker {
             repo_name: Some(input.repo_name.clone()),
             pr_number: Some(input.pr_number),
             tz_offset_minutes: input.tz_offset_minutes,
+            device_id: self.device_id.clone(),
             ..bare_op(op_id.to_owned(), OpType::Start, session_id.clone())
         });
         self.history.push_front(SessionRecord {
@@ -212,41 +219,53 @@ impl Tracker {
             end_ms: None,
             last_heartbeat_ms: start_ms,
             rejected: false,
+            device_id: self.device_id.clone(),
         });
         self.active = true;
         self.history.truncate(history_limit);
         Ok(ops)
     }
 
-    /// Ends the active session at `now` (never before its start).
+    /// Ends the active session at `now`: never before its start, and never later than
+    /// the longest session the server accepts after it.
     pub fn end(&mut self, now: UnixMillis, op_id: String) -> Result<SyncOp, TrackingError> {
         let record = match self.history.front_mut() {
             Some(record) if self.active => record,
             _ => return Err(TrackingError::NoActiveSession),
         };
-        let end_ms = truncate_to_second(now).0.max(record.start_ms);
+        let end_ms = truncate_to_second(now).0.max(record.start_ms).min(record.start_ms + MAX_SESSION_MS);
         record.end_ms = Some(end_ms);
         self.active = false;
         Ok(SyncOp {
             end_time: Some(UnixMillis(end_ms).to_rfc3339()),
+            device_id: record.device_id.clone(),
             ..bare_op(op_id, OpType::End, record.session_id.clone())
         })
     }
 
-    /// Records that the user is still working on the active session.
+    /// Records that the user is still working on the active session. A session that has
+    /// reached the longest length the server accepts ends there instead (the op is its
+    /// end): the shell's next observation starts a new one.
     pub fn heartbeat(&mut self, now: UnixMillis, op_id: String) -> Result<SyncOp, TrackingError> {
         let record = match self.history.front_mut() {
             Some(record) if self.active => record,
             _ => return Err(TrackingError::NoActiveSession),
         };
         let at_ms = truncate_to_second(now).0;
+        if at_ms - record.start_ms >= MAX_SESSION_MS {
+            return self.end(now, op_id);
+        }
         record.last_heartbeat_ms = record.last_heartbeat_ms.max(at_ms);
         Ok(SyncOp {
             at: Some(UnixMillis(at_ms).to_rfc3339()),
+            device_id: record.device_id.clone(),
             ..bare_op(op_id, OpType::Heartbeat, record.session_id.clone())
         })
     }
 }
+
+/// The longest session the server accepts by default: the engine never records longer.
+pub const MAX_SESSION_MS: i64 = DEFAULT_MAX_SESSION_HOURS as i64 * 3_600_000;
 
 fn bare_op(op_id: String, op_type: OpType, session_id: String) -> SyncOp {
     SyncOp {
@@ -260,6 +279,7 @@ fn bare_op(op_id: String, op_type: OpType, session_id: String) -> SyncOp {
         tz_offset_minutes: None,
         end_time: None,
         at: None,
+        device_id: None,
     }
 }
 

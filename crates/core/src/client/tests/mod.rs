@@ -2,6 +2,7 @@
 
 mod auth;
 mod batches;
+mod devices;
 mod retry;
 mod snapshots;
 mod tracking;

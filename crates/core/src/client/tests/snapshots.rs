@@ -12,16 +12,17 @@ fn snapshots_are_versioned_and_other_versions_are_refused() {
     start(&mut engine, T0, 1);
     let snapshot = engine.snapshot();
     let value: serde_json::Value = serde_json::from_str(&snapshot).expect("JSON");
-    assert_eq!(value["version"], 1);
+    assert_eq!(value["version"], 2);
     assert_eq!(restored(&engine).snapshot(), snapshot);
-    let future = snapshot.replacen("\"version\":1", "\"version\":2", 1);
-    assert_eq!(Engine::restore(&future).err(), Some(SnapshotError::UnsupportedVersion(2)));
+    let future = snapshot.replacen("\"version\":2", "\"version\":3", 1);
+    assert_eq!(Engine::restore(&future).err(), Some(SnapshotError::UnsupportedVersion(3)));
+    let ancient = snapshot.replacen("\"version\":2", "\"version\":0", 1);
+    assert_eq!(Engine::restore(&ancient).err(), Some(SnapshotError::UnsupportedVersion(0)));
     assert_eq!(Engine::restore(r#"{"state":{}}"#).err(), Some(SnapshotError::MissingVersion));
     assert!(matches!(Engine::restore("{"), Err(SnapshotError::Malformed(_))));
-    assert!(matches!(
-        Engine::restore(r#"{"version":1,"state":{}}"#),
-        Err(SnapshotError::Malformed(_))
-    ));
+    for empty in [r#"{"version":1,"state":{}}"#, r#"{"version":2,"state":{}}"#] {
+        assert!(matches!(Engine::restore(empty), Err(SnapshotError::Malformed(_))), "{empty}");
+    }
 }
 
 /// Runs a round that fails `failures` times, then succeeds; returns every request's
