@@ -1,6 +1,8 @@
 //! An independent model of the daily statistics, for comparing the worker's answers with:
-//! ended sessions as UTC intervals `[start, end)`, cut at local midnights, counted in
-//! every local day they overlap by at least a millisecond. Plus a tiny seeded PRNG.
+//! ended sessions as UTC intervals `[start, end)`, cut at local midnights. A day's total
+//! is the length of the union of its pieces (overlapping sessions, e.g. on two devices,
+//! count once); its session count is every session overlapping it by at least a
+//! millisecond. Plus a tiny seeded PRNG.
 
 use worktime_api::stats::{DailyStats, DayTotals};
 
@@ -14,15 +16,85 @@ pub fn expected_days(sessions: &[(i64, i64)], today: i64, days: u32, tz: i32) ->
         .map(|day| {
             let day_start = local_midnight_ms(day, tz);
             let day_end = day_start + DAY_MS;
-            let (mut total_ms, mut count) = (0, 0);
-            for &(start, end) in sessions {
-                let overlap = end.min(day_end) - start.max(day_start);
-                if overlap > 0 {
-                    total_ms += overlap;
-                    count += 1;
+            let mut pieces: Vec<(i64, i64)> = sessions
+                .iter()
+                .map(|&(start, end)| (start.max(day_start), end.min(day_end)))
+                .filter(|(start, end)| end > start)
+                .collect();
+            let count = pieces.len() as i64;
+            pieces.sort_unstable();
+            // Length of the union: sweep the sorted pieces, extending the covered edge.
+            let (mut total_ms, mut covered_to) = (0, i64::MIN);
+            for (start, end) in pieces {
+                if end > covered_to {
+                    total_ms += end - start.max(covered_to);
+                    covered_to = end;
                 }
             }
             let total = total_ms / 1000;
+            DayTotals {
+                date: date_of_index(day),
+                total_duration_seconds: total,
+                session_count: count,
+                avg_session_seconds: if count == 0 { 0 } else { total / count },
+            }
+        })
+        .collect()
+}
+
+/// An ended session for the ownership model: `(id, start_ms, end_ms)`.
+pub type Owned<'a> = (&'a str, i64, i64);
+
+/// Who owns each stretch of time: the boundaries of all sessions cut time into
+/// elementary pieces, and each piece goes to the covering session that started last
+/// (ties: the larger id). Returns `(index, from, to)` pieces. Quadratic and obvious on
+/// purpose: it checks the worker's sweep, it is not one.
+pub fn owned_pieces(sessions: &[Owned<'_>]) -> Vec<(usize, i64, i64)> {
+    let mut cuts: Vec<i64> = sessions.iter().flat_map(|&(_, s, e)| [s, e]).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut pieces = Vec::new();
+    for pair in cuts.windows(2) {
+        let (from, to) = (pair[0], pair[1]);
+        let owner = (0..sessions.len())
+            .filter(|&i| sessions[i].1 <= from && sessions[i].2 >= to)
+            .max_by_key(|&i| (sessions[i].1, sessions[i].0));
+        if let Some(i) = owner {
+            pieces.push((i, from, to));
+        }
+    }
+    pieces
+}
+
+/// Seconds each session owns (index → seconds).
+pub fn owned_seconds(sessions: &[Owned<'_>]) -> Vec<i64> {
+    let mut owned = vec![0; sessions.len()];
+    for (i, from, to) in owned_pieces(sessions) {
+        owned[i] += (to - from) / 1000;
+    }
+    owned
+}
+
+/// Per-day totals of the sessions `mine` selects, as `GET /api/stats/repo` reports them:
+/// the seconds they own among all `sessions`, and how many of them touch each day.
+pub fn expected_owned_days(
+    sessions: &[Owned<'_>],
+    mine: impl Fn(usize) -> bool,
+    today: i64,
+    days: u32,
+    tz: i32,
+) -> Vec<DayTotals> {
+    let pieces: Vec<(usize, i64, i64)> = owned_pieces(sessions).into_iter().filter(|p| mine(p.0)).collect();
+    let first = today - i64::from(days) + 1;
+    (first..=today)
+        .map(|day| {
+            let day_start = local_midnight_ms(day, tz);
+            let day_end = day_start + DAY_MS;
+            let clip = |s: i64, e: i64| (e.min(day_end) - s.max(day_start)).max(0);
+            let total: i64 = pieces.iter().map(|&(_, s, e)| clip(s, e)).sum::<i64>() / 1000;
+            let count = (0..sessions.len())
+                .filter(|&i| mine(i) && clip(sessions[i].1, sessions[i].2) > 0)
+                .count() as i64;
             DayTotals {
                 date: date_of_index(day),
                 total_duration_seconds: total,
@@ -115,6 +187,28 @@ mod tests {
         // A session ending exactly at midnight stays in the day before.
         let edge = expected_days(&[(midnight - 1000, midnight)], 20_000, 2, 330);
         assert_eq!((edge[0].session_count, edge[1].session_count), (1, 0));
+    }
+
+    #[test]
+    fn the_model_counts_overlapping_time_once() {
+        let midnight = local_midnight_ms(20_000, 0);
+        let minute = 60_000;
+        // Two devices: 0-30 and 10-20 overlap fully; 25-40 overlaps the first by 5 minutes.
+        let sessions = [
+            (midnight, midnight + 30 * minute),
+            (midnight + 10 * minute, midnight + 20 * minute),
+            (midnight + 25 * minute, midnight + 40 * minute),
+        ];
+        let day = &expected_days(&sessions, 20_000, 1, 0)[0];
+        assert_eq!((day.total_duration_seconds, day.session_count), (40 * 60, 3));
+    }
+
+    #[test]
+    fn the_latest_start_owns_overlapping_time() {
+        let m = 60_000;
+        let sessions = [("a", 0, 30 * m), ("b", 10 * m, 20 * m), ("c", 10 * m, 15 * m)];
+        // c and b start together: the larger id (c) wins; b keeps 15-20; a the rest.
+        assert_eq!(owned_seconds(&sessions), vec![20 * 60, 5 * 60, 5 * 60]);
     }
 
     #[test]

@@ -5,10 +5,11 @@
 use serde::Deserialize;
 use worker::{console_error, console_log, Date, Env, Result};
 use worktime_core::sessions::decide_abandon;
+use worktime_core::sync_plan::Write;
 use worktime_core::time::UnixMillis;
 
 use crate::store::{self, num, SessionRow};
-use crate::env;
+use crate::{env, writes};
 
 /// Sessions handled per run; the next run continues.
 const PER_RUN: i64 = 500;
@@ -34,14 +35,18 @@ pub async fn run(env: &Env) -> Result<()> {
         .all()
         .await?
         .results::<Silent>()?;
+    let limits = writes::limits(env);
     let mut abandoned = 0;
     for silent in rows {
         let user_id = silent.user_id as i64;
         let session = silent.row.into_stored();
-        let Some(ending) = decide_abandon(&session, now, limit_ms) else { continue };
-        match db.batch(store::end_session(&db, user_id, &ending)?).await {
-            Ok(_) => abandoned += 1,
-            Err(err) => console_error!("abandon {}: {err}", session.id),
+        // Decide against the row as it stands at the version the write is fenced on.
+        let version = store::ledger_version(&db, user_id).await?;
+        let Some(current) = store::session(&db, user_id, &session.id).await? else { continue };
+        let Some(ending) = decide_abandon(&current, now, limit_ms) else { continue };
+        match writes::commit(&db, user_id, version, &[Write::End(ending)], limits, now).await {
+            Ok(()) => abandoned += 1,
+            Err(err) => console_error!("abandon {}: {err} (the next run retries)", session.id),
         }
     }
     console_log!("abandon job: {abandoned} session(s) abandoned");

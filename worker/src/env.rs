@@ -83,3 +83,8 @@ pub fn rate_limits(env: &Env) -> RateLimits {
 pub fn abandon_after_minutes(env: &Env) -> u32 {
     number_or(env, "ABANDON_AFTER_MINUTES", 30).max(1)
 }
+
+/// The longest session accepted, in hours (`MAX_SESSION_HOURS`, default 24).
+pub fn max_session_hours(env: &Env) -> u32 {
+    number_or(env, "MAX_SESSION_HOURS", worktime_api::sessions::DEFAULT_MAX_SESSION_HOURS).max(1)
+}

@@ -16,11 +16,11 @@ mod ratelimit;
 mod request;
 mod respond;
 mod routes;
-mod session_ops;
 mod sessions;
 mod stats;
 mod store;
 mod sync;
+mod writes;
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 

@@ -1,6 +1,7 @@
 //! Reading requests: the caller's identity, bodies within the size limit, JSON without
 //! unknown fields, and query parameters. Every failure is an [`ApiError`].
 
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use worker::{console_error, Request, Url};
 use worktime_api::{ErrorCode, MAX_BODY_BYTES};
@@ -59,8 +60,10 @@ pub fn authenticate(req: &Request, key: &JwtKey, now: UnixMillis) -> Handled<i64
     claims.sub.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(ApiError::unauthorized)
 }
 
-/// The body as `T`: 413 over 64 KB, 400 for malformed JSON or unknown fields. An empty
-/// body reads as `{}` for endpoints whose fields are all optional.
+/// The body as `T`: 413 over 64 KB (declared or streamed: reading stops at the limit, so
+/// a chunked body is never buffered past it), 400 for malformed JSON, a value that is not
+/// a JSON object, or unknown fields. An empty body reads as `{}` for endpoints whose
+/// fields are all optional.
 pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> Handled<T> {
     let declared = req
         .headers()
@@ -71,16 +74,30 @@ pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> Handled<T> {
     if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    let bytes = req.bytes().await.map_err(|_| {
-        ApiError::new(ErrorCode::InvalidJson, "The request body could not be read.")
-    })?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(too_large());
-    }
+    let bytes = read_limited(req).await?;
     let text = if bytes.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { &bytes[..] };
+    if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::new(ErrorCode::InvalidJson, "The request body must be a JSON object."));
+    }
     serde_json::from_slice(text).map_err(|err| {
         ApiError::new(ErrorCode::InvalidJson, format!("The request body is not valid: {err}."))
     })
+}
+
+/// The body's bytes, read chunk by chunk and abandoned as soon as they pass the limit.
+async fn read_limited(req: &mut Request) -> Handled<Vec<u8>> {
+    let unreadable = || ApiError::new(ErrorCode::InvalidJson, "The request body could not be read.");
+    // A request without a body has no stream: that is the empty body.
+    let Ok(mut stream) = req.stream() else { return Ok(Vec::new()) };
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| unreadable())?;
+        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 fn too_large() -> ApiError {

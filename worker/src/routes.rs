@@ -71,7 +71,7 @@ async fn handle(req: &mut Request, env: &Env, route: Route) -> Handled<Response>
     match route {
         Route::ListSessions => sessions::list(req, env, user_id).await,
         Route::StartSession => sessions::start(req, env, user_id, now).await,
-        Route::StopSession => sessions::stop(env, user_id, now).await,
+        Route::StopSession => sessions::stop(req, env, user_id, now).await,
         Route::EndSession { id } => sessions::end(req, env, user_id, &id, now).await,
         Route::Heartbeat { id } => sessions::heartbeat(req, env, user_id, &id, now).await,
         Route::Sync => sync::sync(req, env, user_id, now).await,

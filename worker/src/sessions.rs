@@ -1,59 +1,95 @@
-//! `/api/sessions*`: start, end, stop, heartbeat and list.
+//! `/api/sessions*`: start, end, stop, heartbeat and list. Writes are one-op plans on the
+//! same path as `/api/sync` (`writes`).
 
 use serde::Deserialize;
 use worker::{Env, Request, Response};
 use worktime_api::sessions::{
-    EndSessionRequest, HeartbeatRequest, SessionList, StartSessionRequest, LIST_DEFAULT_LIMIT,
-    LIST_MAX_LIMIT,
+    EndSessionRequest, HeartbeatRequest, SessionList, StartSessionRequest, StopSessionRequest,
+    LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT,
 };
+use worktime_api::sync::{OpType, SyncOp};
 use worktime_api::ErrorCode;
+use worktime_core::sessions::device_of;
+use worktime_core::sync_plan::Logging;
 use worktime_core::time::UnixMillis;
 use worktime_core::validate;
 
 use crate::request::{json_body, ApiError, Handled, Query};
-use crate::session_ops;
-use worktime_core::sessions::{validate_start, StartFields};
-use crate::store::{self, num, text, SessionRow, SESSION_COLUMNS};
-use crate::{env, respond};
+use crate::store::{num, text, SessionRow, SESSION_COLUMNS};
+use crate::{env, respond, store, writes};
 
 pub async fn start(req: &mut Request, env: &Env, user_id: i64, now: UnixMillis) -> Handled<Response> {
     let body: StartSessionRequest = json_body(req).await?;
-    let fields = StartFields {
-        id: &body.id,
-        repo_owner: &body.repo_owner,
-        repo_name: &body.repo_name,
-        pr_number: body.pr_number,
-        start_time: body.start_time.as_deref(),
+    let id = validate::uuid(&body.id, "id")?;
+    let op = SyncOp {
+        repo_owner: Some(body.repo_owner),
+        repo_name: Some(body.repo_name),
+        pr_number: Some(body.pr_number),
+        start_time: body.start_time,
         tz_offset_minutes: body.tz_offset_minutes,
+        device_id: body.device_id,
+        ..rest_op(OpType::Start, id)
     };
-    let new_start = validate_start(&fields, now)?;
-    let db = env.d1(env::DB)?;
-    let applied = session_ops::start(&db, user_id, new_start).await?;
-    Ok(respond::private_json(applied.status, &applied.session.to_api())?)
+    one_op(env, user_id, op, now).await
 }
 
 pub async fn end(req: &mut Request, env: &Env, user_id: i64, id: &str, now: UnixMillis) -> Handled<Response> {
     let body: EndSessionRequest = json_body(req).await?;
-    let db = env.d1(env::DB)?;
-    let applied = session_ops::end(&db, user_id, id, body.end_time.as_deref(), now).await?;
-    Ok(respond::private_json(applied.status, &applied.session.to_api())?)
+    let op = SyncOp { end_time: body.end_time, device_id: body.device_id, ..rest_op(OpType::End, path_id(id)?) };
+    one_op(env, user_id, op, now).await
 }
 
 pub async fn heartbeat(req: &mut Request, env: &Env, user_id: i64, id: &str, now: UnixMillis) -> Handled<Response> {
     let body: HeartbeatRequest = json_body(req).await?;
-    let db = env.d1(env::DB)?;
-    let applied = session_ops::heartbeat(&db, user_id, id, body.at.as_deref(), now).await?;
-    Ok(respond::private_json(applied.status, &applied.session.to_api())?)
+    let op = SyncOp { at: body.at, device_id: body.device_id, ..rest_op(OpType::Heartbeat, path_id(id)?) };
+    one_op(env, user_id, op, now).await
 }
 
-/// `POST /api/sessions/stop`: ends the caller's active session now.
-pub async fn stop(env: &Env, user_id: i64, now: UnixMillis) -> Handled<Response> {
+/// `POST /api/sessions/stop`: ends the calling device's active session.
+pub async fn stop(req: &mut Request, env: &Env, user_id: i64, now: UnixMillis) -> Handled<Response> {
+    let body: StopSessionRequest = json_body(req).await?;
+    let device = device_of(body.device_id.as_deref())?;
     let db = env.d1(env::DB)?;
-    let active = store::active_session(&db, user_id)
+    let active = store::device_active_session(&db, user_id, &device)
         .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "There is no active session to stop."))?;
-    let applied = session_ops::end(&db, user_id, &active.id, None, now).await?;
-    Ok(respond::private_json(applied.status, &applied.session.to_api())?)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "This device has no active session to stop."))?;
+    let op = SyncOp { end_time: body.end_time, device_id: Some(device), ..rest_op(OpType::End, active.id) };
+    one_op(env, user_id, op, now).await
+}
+
+/// A REST session request as a one-op plan on the sync write path: 201 for a created
+/// session, 200 otherwise, or the op's error with its status.
+async fn one_op(env: &Env, user_id: i64, op: SyncOp, now: UnixMillis) -> Handled<Response> {
+    let db = env.d1(env::DB)?;
+    let session_id = op.session_id.clone();
+    let mut applied = writes::apply(&db, user_id, &[op], now, writes::limits(env), Logging::Unlogged).await?;
+    if let Some(error) = applied.results.pop().and_then(|result| result.error) {
+        return Err(ApiError::new(error.code, error.message));
+    }
+    let session = applied.sessions.remove(&session_id).ok_or_else(|| ApiError::not_found("session"))?;
+    let status = if applied.created { 201 } else { 200 };
+    Ok(respond::private_json(status, &session.to_api())?)
+}
+
+fn rest_op(op_type: OpType, session_id: String) -> SyncOp {
+    SyncOp {
+        op_id: String::new(),
+        op_type,
+        session_id,
+        repo_owner: None,
+        repo_name: None,
+        pr_number: None,
+        start_time: None,
+        tz_offset_minutes: None,
+        end_time: None,
+        at: None,
+        device_id: None,
+    }
+}
+
+/// A session id in a path: 400 when malformed.
+fn path_id(id: &str) -> Handled<String> {
+    validate::uuid(id, "id").map_err(|v| ApiError::new(ErrorCode::InvalidRequest, v.message))
 }
 
 #[derive(Deserialize)]

@@ -19,8 +19,8 @@ fn range_of(query: &Query, now: UnixMillis) -> Handled<(i32, LocalRange)> {
     Ok((offset, stats::local_range(now.0, days as u32, offset)))
 }
 
-/// Daily totals: from the 15-minute buckets when the offset is a multiple of 15 minutes,
-/// otherwise straight from the sessions (exact either way).
+/// Daily totals, overlaps counted once: from the 15-minute buckets when the offset is a
+/// multiple of 15 minutes, otherwise straight from the sessions (exact either way).
 async fn days(
     db: &D1Database,
     user_id: i64,
@@ -37,8 +37,8 @@ async fn days(
     let days = match from_buckets {
         Some(days) => days,
         None => {
-            let sessions = store::ended_intervals(db, user_id, range.from_ms, range.to_ms, repo).await?;
-            stats::days_from_sessions(&sessions, range, offset)
+            let spans = store::ended_spans(db, user_id, range.from_ms, range.to_ms).await?;
+            stats::days_from_spans(&spans, range, repo)
         }
     };
     Ok(days.iter().map(day_totals).collect())
@@ -103,7 +103,7 @@ pub async fn repo(
         .bind(&binds)?;
     let per_pr = db
         .prepare(
-            "SELECT pr_number, SUM(duration_seconds) AS total, COUNT(*) AS sessions, MAX(end_ms) AS last_end \
+            "SELECT pr_number, SUM(attributed_seconds) AS total, COUNT(*) AS sessions, MAX(end_ms) AS last_end \
              FROM time_sessions WHERE user_id = ?1 AND repo_owner = ?2 AND repo_name = ?3 \
              AND status != 'active' GROUP BY pr_number ORDER BY last_end DESC, pr_number",
         )

@@ -2,6 +2,7 @@
 
 mod auth;
 mod cors;
+mod devices;
 mod health;
 mod isolation;
 mod jwt;

@@ -1,6 +1,7 @@
 //! The D1 migrations and their rollback scripts, through wrangler on a fresh local
-//! database of its own (never the running worker's): apply all, roll back 0002, re-apply,
-//! roll back everything, apply again, checking the schema at every step.
+//! database of its own (never the running worker's): apply all, roll back 0003 and 0002,
+//! re-apply, roll back everything, apply again, checking the schema at every step; and
+//! 0003 keeping the rows that exist when it runs (and its rollback keeping them too).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -13,6 +14,7 @@ use serde_json::Value;
 const TIMEOUT: Duration = Duration::from_secs(180);
 const FIRST: &str = "0001_initial_schema.sql";
 const SECOND: &str = "0002_sessions_buckets_sync.sql";
+const THIRD: &str = "0003_devices_overlaps.sql";
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -132,7 +134,19 @@ fn roll_back(state: &Path, migration: &str) {
 }
 
 const ALL_TABLES: [&str; 6] =
-    ["users", "time_sessions", "daily_stats", "sync_ops", "ending_guard", "d1_migrations"];
+    ["users", "time_sessions", "daily_stats", "sync_ops", "ledger_fence", "d1_migrations"];
+
+/// A fresh state directory for one test.
+fn fresh_state(name: &str) -> PathBuf {
+    let state = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        worktime_tests::now_ms()
+    ));
+    let _ = std::fs::remove_dir_all(&state);
+    std::fs::create_dir_all(&state).expect("create the state directory");
+    state
+}
 
 #[test]
 fn migrations_apply_roll_back_and_apply_again() {
@@ -149,9 +163,16 @@ fn migrations_apply_roll_back_and_apply_again() {
     for table in ALL_TABLES {
         assert!(full.has(table), "{table} after applying all: {full:?}");
     }
-    assert_eq!(full.applied, [FIRST, SECOND]);
-    assert!(full.sessions_sql().contains("start_ms"), "0002's time_sessions: {full:?}");
+    assert_eq!(full.applied, [FIRST, SECOND, THIRD]);
+    let sql = full.sessions_sql();
+    assert!(sql.contains("device_id") && sql.contains("attributed_seconds"), "0003's time_sessions: {full:?}");
 
+    roll_back(&state, THIRD);
+    let second = snapshot(&state);
+    assert!(second.has("ending_guard") && !second.has("ledger_fence"), "{second:?}");
+    assert!(!second.sessions_sql().contains("device_id"), "0002's time_sessions: {second:?}");
+    assert!(!second.tables["users"].contains("ledger_version"), "{second:?}");
+    assert_eq!(second.applied, [FIRST, SECOND]);
     roll_back(&state, SECOND);
     let first_only = snapshot(&state);
     assert!(!first_only.has("sync_ops") && !first_only.has("ending_guard"), "{first_only:?}");
@@ -164,17 +185,71 @@ fn migrations_apply_roll_back_and_apply_again() {
     assert_eq!(first_only.applied, [FIRST]);
 
     apply(&state);
-    assert_eq!(snapshot(&state), full, "re-applying 0002 restores the same schema");
+    assert_eq!(snapshot(&state), full, "re-applying 0002 and 0003 restores the same schema");
 
+    roll_back(&state, THIRD);
     roll_back(&state, SECOND);
     roll_back(&state, FIRST);
     let empty = snapshot(&state);
-    for table in ["users", "time_sessions", "daily_stats", "sync_ops", "ending_guard"] {
+    for table in ["users", "time_sessions", "daily_stats", "sync_ops", "ending_guard", "ledger_fence"] {
         assert!(!empty.has(table), "{table} after rolling everything back: {empty:?}");
     }
     assert!(empty.applied.is_empty(), "{empty:?}");
 
     apply(&state);
     assert_eq!(snapshot(&state), full, "from nothing to the same schema again");
+    let _ = std::fs::remove_dir_all(&state);
+}
+
+#[test]
+fn migration_0003_keeps_existing_rows_and_so_does_its_rollback() {
+    let state = fresh_state("migrations-rows");
+    apply(&state);
+    roll_back(&state, THIRD);
+    // Wave 1's data: a completed and an active session of one user.
+    run(&state, &["d1", "execute", "DB", "--command",
+        "INSERT INTO users (id, github_user_id, github_username) VALUES (7, 'g7', 'seven'); \
+         INSERT INTO time_sessions (user_id, id, repo_owner, repo_name, pr_number, start_ms, end_ms, \
+           duration_seconds, status, last_heartbeat_ms) VALUES \
+           (7, 'a', 'o', 'r', 1, 1000000, 1600000, 600, 'completed', 1000000), \
+           (7, 'b', 'o', 'r', 2, 2000000, NULL, NULL, 'active', 2060000);"]);
+    apply(&state);
+    let rows = query(&state, "SELECT id, device_id, attributed_seconds, status, duration_seconds FROM time_sessions ORDER BY id");
+    let legacy = worktime_api::sessions::LEGACY_DEVICE_ID;
+    let got: Vec<(String, String, i64, String)> = rows
+        .iter()
+        .map(|r| {
+            let text = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+            (text("id"), text("device_id"), r["attributed_seconds"].as_i64().unwrap_or(-1), text("status"))
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("a".into(), legacy.into(), 600, "completed".into()),
+            ("b".into(), legacy.into(), 0, "active".into()),
+        ],
+        "every row kept, on the legacy device, attributed its duration"
+    );
+
+    // Two devices active at once; rolling back keeps every row and the newest active one.
+    run(&state, &["d1", "execute", "DB", "--command",
+        "INSERT INTO time_sessions (user_id, id, repo_owner, repo_name, pr_number, start_ms, \
+           status, last_heartbeat_ms, device_id) VALUES \
+           (7, 'c', 'o', 'r', 3, 3000000, 'active', 3000000, '11111111-1111-4111-8111-111111111111');"]);
+    roll_back(&state, THIRD);
+    let rows = query(&state, "SELECT id, status, end_ms FROM time_sessions ORDER BY id");
+    let got: Vec<(String, String, Option<i64>)> = rows
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap_or_default().into(), r["status"].as_str().unwrap_or_default().into(), r["end_ms"].as_i64()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("a".into(), "completed".into(), Some(1_600_000)),
+            ("b".into(), "abandoned".into(), Some(2_060_000)),
+            ("c".into(), "active".into(), None),
+        ]
+    );
     let _ = std::fs::remove_dir_all(&state);
 }

@@ -25,11 +25,12 @@ fn start_creates_an_active_session() {
     let answer = authed("POST", SESSIONS_START, &user.jwt, Some(&start_body(&id, start)));
     assert_eq!(answer.status, 201, "{}", answer.body);
     let body = answer.json();
-    assert_eq!(body.as_object().map(|o| o.len()), Some(10), "exactly the Session fields: {body}");
+    assert_eq!(body.as_object().map(|o| o.len()), Some(11), "exactly the Session fields: {body}");
     let expected = json!({
         "id": id, "repo_owner": REPO.0, "repo_name": REPO.1, "pr_number": REPO.2,
         "start_time": rfc3339(start), "end_time": null, "duration_seconds": null,
         "status": "active", "last_heartbeat": rfc3339(start), "tz_offset_minutes": 330,
+        "device_id": worktime_api::sessions::LEGACY_DEVICE_ID,
     });
     assert_eq!(body, expected);
 }
@@ -82,7 +83,7 @@ fn reusing_an_id_with_other_content_is_409() {
 }
 
 #[test]
-fn starting_a_session_ends_the_active_one_at_its_start() {
+fn starting_a_session_ends_the_same_devices_active_one_at_its_start() {
     let user = new_user();
     let (a, b) = (uuid(), uuid());
     let a_start = now_s_ms() - 5 * MINUTE_MS;
@@ -102,7 +103,7 @@ fn starting_a_session_ends_the_active_one_at_its_start() {
 }
 
 #[test]
-fn end_completes_with_the_exact_duration_and_replays_the_first_result() {
+fn end_completes_with_the_exact_duration_and_only_its_replay_answers_200() {
     let user = new_user();
     let id = uuid();
     let start = now_s_ms() - 10 * MINUTE_MS;
@@ -115,10 +116,11 @@ fn end_completes_with_the_exact_duration_and_replays_the_first_result() {
     assert_eq!(ended.tz_offset_minutes, Some(-300));
 
     assert_eq!(end_session(&user.jwt, &id, Some(start + 421 * SECOND_MS)), ended, "same replay");
-    let later = end_session(&user.jwt, &id, Some(start + 500 * SECOND_MS));
-    assert_eq!(later, ended, "a second end returns the first result");
-    assert_eq!(end_session(&user.jwt, &id, None), ended, "and so does one without a time");
-    assert_eq!(list_sessions(&user.jwt, "").sessions, vec![ended]);
+    assert_eq!(end_session(&user.jwt, &id, None), ended, "an end without a time is a replay too");
+    let later = json!({"end_time": rfc3339(start + 500 * SECOND_MS)});
+    let answer = authed("PATCH", &session_end(&id), &user.jwt, Some(&later));
+    assert_error(&answer, 409, "session_not_active");
+    assert_eq!(list_sessions(&user.jwt, "").sessions, vec![ended], "a different end changes nothing");
 }
 
 #[test]
@@ -175,7 +177,7 @@ fn stop_ends_the_active_session_now_then_there_is_none() {
 }
 
 #[test]
-fn heartbeat_moves_forward_only_and_ignores_ended_sessions() {
+fn heartbeat_moves_forward_only_and_is_refused_for_ended_sessions() {
     let user = new_user();
     let id = uuid();
     let start = now_s_ms() - 10 * MINUTE_MS;
@@ -200,8 +202,9 @@ fn heartbeat_moves_forward_only_and_ignores_ended_sessions() {
 
     let ended = end_session(&user.jwt, &id, Some(start + 8 * MINUTE_MS));
     assert_eq!(ended.duration_seconds, Some(480), "the end time rules, not the heartbeat");
-    assert_eq!(beat(None), ended, "a heartbeat on an ended session changes nothing");
-    assert_eq!(list_sessions(&user.jwt, "").sessions, vec![ended]);
+    let late = authed("POST", &session_heartbeat(&id), &user.jwt, Some(&json!({})));
+    assert_error(&late, 409, "session_not_active");
+    assert_eq!(list_sessions(&user.jwt, "").sessions, vec![ended], "and changes nothing");
 }
 
 #[test]

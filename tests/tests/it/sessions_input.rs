@@ -3,7 +3,7 @@
 //! Accepted times come back as UTC, whole seconds.
 
 use serde_json::{json, Value};
-use worktime_api::paths::{session_end, session_heartbeat, SESSIONS, SESSIONS_START};
+use worktime_api::paths::{session_end, session_heartbeat, SESSIONS, SESSIONS_START, SESSIONS_STOP, SYNC};
 use worktime_api::sessions::Session;
 use worktime_tests::{
     assert_error, authed, call, end_session, list_sessions, new_user, now_ms, now_s_ms, rfc3339,
@@ -189,4 +189,91 @@ fn bad_list_parameters_are_400() {
     assert_eq!((ok.limit, ok.offset, ok.total), (100, 0, 0));
     let one = list_sessions(&user.jwt, "limit=1");
     assert_eq!(one.limit, 1);
+}
+
+/// Every route that takes JSON, with a session to aim at.
+fn json_routes(jwt: &str) -> Vec<(&'static str, String)> {
+    let id = uuid();
+    start_session(jwt, &id, ("octo", "repo", 3), Some(now_s_ms() - MINUTE_MS), None);
+    vec![
+        ("POST", SESSIONS_START.to_owned()),
+        ("POST", SESSIONS_STOP.to_owned()),
+        ("PATCH", session_end(&id)),
+        ("POST", session_heartbeat(&id)),
+        ("POST", SYNC.to_owned()),
+    ]
+}
+
+#[test]
+fn bodies_that_are_not_objects_are_400_and_change_nothing() {
+    let user = new_user();
+    let routes = json_routes(&user.jwt);
+    let before = list_sessions(&user.jwt, "");
+    let bearer = format!("Bearer {}", user.jwt);
+    let headers = [("Authorization", bearer.as_str()), ("Content-Type", "application/json")];
+    for (method, path) in &routes {
+        for body in ["[]", "[null]", "\"x\"", "1", "null", "true", " [ ] "] {
+            let answer = call(method, path, &headers, Some(body));
+            assert_error(&answer, 400, "invalid_json");
+        }
+    }
+    assert_eq!(list_sessions(&user.jwt, ""), before, "nothing was written");
+}
+
+#[test]
+fn stop_validates_its_body_like_every_other_route() {
+    let user = new_user();
+    let id = uuid();
+    let start = now_s_ms() - 10 * MINUTE_MS;
+    start_session(&user.jwt, &id, ("octo", "repo", 4), Some(start), None);
+    let before = list_sessions(&user.jwt, "");
+    assert_error(&post_raw(SESSIONS_STOP, &user.jwt, r#"{"foo":1}"#), 400, "invalid_json");
+    assert_error(&post_raw(SESSIONS_STOP, &user.jwt, r#"{"end_time":"later"}"#), 422, "validation_failed");
+    let big = format!("{{}}{}", " ".repeat(70 * 1024));
+    assert_error(&post_raw(SESSIONS_STOP, &user.jwt, &big), 413, "payload_too_large");
+    assert_eq!(list_sessions(&user.jwt, ""), before, "nothing was written");
+    let end = start + 5 * MINUTE_MS;
+    let stopped = post_raw(SESSIONS_STOP, &user.jwt, &json!({"end_time": rfc3339(end)}).to_string());
+    assert_eq!(stopped.status, 200, "{}", stopped.body);
+    assert_eq!(stopped.parse::<Session>().duration_seconds, Some(300), "end_time is honoured");
+}
+
+/// Sends `body` with `Transfer-Encoding: chunked` (no Content-Length) in chunks of 4 KiB
+/// over a raw socket; returns the status line's code.
+fn post_chunked(path: &str, jwt: &str, body: &[u8]) -> u16 {
+    use std::io::{Read, Write};
+    let base = worktime_tests::base_url();
+    let host = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(host).expect("connect to the worker");
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).expect("timeout");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {jwt}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).expect("write head");
+    for chunk in body.chunks(4096) {
+        // The worker may answer 413 and close before the whole body is sent.
+        if stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err()
+            || stream.write_all(chunk).is_err()
+            || stream.write_all(b"\r\n").is_err()
+        {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn chunked_bodies_over_64_kib_are_413_too() {
+    let user = new_user();
+    let json = valid_start(&uuid()).to_string();
+    let mut big = json.clone().into_bytes();
+    big.resize(worktime_api::MAX_BODY_BYTES + 6 * 1024, b' ');
+    assert_eq!(post_chunked(SESSIONS_START, &user.jwt, &big), 413);
+    assert_eq!(list_sessions(&user.jwt, "").total, 0, "nothing was written");
+    assert_eq!(post_chunked(SESSIONS_START, &user.jwt, json.as_bytes()), 201, "a small chunked body is read");
 }

@@ -83,14 +83,16 @@ fn an_offset_of_seven_minutes_is_exact() {
     for session in sessions {
         record(&user.jwt, REPO, session, 7);
     }
+    // Overlapping seconds count once: the day before holds 300 s (the 65 s both earlier
+    // sessions cover count once), the day after 130 s (the 40 s session lies inside).
     let at_seven = daily_stats(&user.jwt, 4, 7);
-    assert_days(&at_seven, 7, 4, &[(today - 2, (365, 2, 182)), (today - 1, (170, 2, 85))]);
+    assert_days(&at_seven, 7, 4, &[(today - 2, (300, 2, 150)), (today - 1, (130, 2, 65))]);
     // At UTC and at +00:15 all of it is in one day: 23:48–23:55:10 UTC, after 23:45.
     let utc = daily_stats(&user.jwt, 4, 0);
-    assert_days(&utc, 0, 4, &[(midnight.div_euclid(DAY_MS), (535, 3, 178))]);
+    assert_days(&utc, 0, 4, &[(midnight.div_euclid(DAY_MS), (430, 3, 143))]);
     let at_fifteen = daily_stats(&user.jwt, 4, 15);
     let day = local_day_index(midnight, 15);
-    assert_days(&at_fifteen, 15, 4, &[(day, (535, 3, 178))]);
+    assert_days(&at_fifteen, 15, 4, &[(day, (430, 3, 143))]);
     assert_daily_matches(&user.jwt, &sessions, 4, 7);
 }
 
