@@ -28,6 +28,7 @@ function toMs(value) {
  * @property {"synced"|"pending"|"rejected"} syncState
  * @property {boolean} abandoned  ended by the server after the browser went silent
  * @property {boolean} local
+ * @property {boolean} thisDevice  recorded by this browser (the SDK says; local ones always)
  */
 
 /** One history entry (server or local shape) as a Session, or null when unusable. */
@@ -54,6 +55,7 @@ export function normalize(raw) {
     syncState: local ? (raw.sync_state ?? "pending") : "synced",
     abandoned: raw.status === "abandoned",
     local,
+    thisDevice: local || raw.this_device !== false,
   };
 }
 

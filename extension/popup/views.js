@@ -138,7 +138,7 @@ export function fillBreakdown(list, rows, top) {
 
 /**
  * One row per session: "owner/repo #N · 12 min · Tue 14:05", a dot for sessions not synced
- * yet, a tag for refused or server-ended ones. Returns whether any row is not synced.
+ * yet, a tag for refused or server-ended ones and for sessions of another device. Returns whether any row is not synced.
  */
 export function fillHistory(list, sessions, nowMs) {
   let anyPending = false;
@@ -170,6 +170,12 @@ export function fillHistory(list, sessions, nowMs) {
     }
     if (session.syncState === "rejected") tag("rejected", "refused", "The server refused this session; it stays on this computer only.");
     if (session.abandoned) tag("", "auto-ended", "Ended by the server after this browser stopped reporting activity.");
+    if (!session.thisDevice) {
+      const other = make("span", "tag device", "other device");
+      other.dataset.testid = "other-device";
+      other.title = "Tracked on another of your browsers or computers.";
+      tags.append(other);
+    }
     if (tags.childElementCount) li.append(tags);
     list.append(li);
   }

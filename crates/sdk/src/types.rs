@@ -101,8 +101,9 @@ export interface StatsResult {
 
 export interface HistoryResult {
   source: "server" | "local";
-  /** Server sessions (the API's shape) or LocalSession objects. */
-  sessions: object[];
+  /** Server sessions of all the user's devices (the API's shape, with `device_id`) or
+   *  this device's LocalSession objects; each carries `this_device: boolean`. */
+  sessions: (object & { this_device: boolean })[];
   total: number;
 }
 "#;

@@ -26,6 +26,8 @@ pub struct Context {
     pub bearer: Option<String>,
     pub local: Vec<LocalSession>,
     pub tz_offset_minutes: i32,
+    /// This installation's device id, to mark its sessions among the server's.
+    pub device_id: String,
 }
 
 #[derive(Serialize)]
@@ -45,9 +47,18 @@ pub struct StatsResult {
 #[derive(Serialize)]
 pub struct HistoryResult {
     pub source: Source,
-    /// Server sessions (API shape) or local ones (SDK shape).
+    /// Server sessions of all the user's devices (API shape) or this device's local ones
+    /// (SDK shape); each has `this_device`.
     pub sessions: serde_json::Value,
     pub total: i64,
+}
+
+/// An item of a history page with whether this device recorded it.
+#[derive(Serialize)]
+struct Marked<'a, T: Serialize> {
+    #[serde(flatten)]
+    session: &'a T,
+    this_device: bool,
 }
 
 async fn get<T: serde::de::DeserializeOwned>(context: &Context, path: &str) -> Option<T> {
@@ -94,10 +105,21 @@ pub async fn history(context: &Context, limit: u32, offset: u32) -> HistoryResul
     let limit = limit.clamp(1, worktime_api::sessions::LIST_MAX_LIMIT as u32);
     let path = format!("{}?limit={limit}&offset={offset}", worktime_api::paths::SESSIONS);
     if let Some(list) = get::<SessionList>(context, &path).await {
-        let sessions = serde_json::to_value(&list.sessions).unwrap_or_default();
+        let marked: Vec<Marked<'_, _>> = list
+            .sessions
+            .iter()
+            .map(|session| Marked { session, this_device: session.device_id == context.device_id })
+            .collect();
+        let sessions = serde_json::to_value(&marked).unwrap_or_default();
         return HistoryResult { source: Source::Server, sessions, total: list.total };
     }
-    let page: Vec<&LocalSession> = context.local.iter().skip(offset as usize).take(limit as usize).collect();
+    let page: Vec<Marked<'_, LocalSession>> = context
+        .local
+        .iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .map(|session| Marked { session, this_device: true })
+        .collect();
     HistoryResult {
         source: Source::Local,
         sessions: serde_json::to_value(&page).unwrap_or_default(),

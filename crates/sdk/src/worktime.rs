@@ -297,6 +297,12 @@ impl WorkTime {
         })
     }
 
+    /// This installation's device id (a UUID made once and kept with the saved state).
+    #[wasm_bindgen(js_name = deviceId)]
+    pub fn device_id(&self) -> Option<String> {
+        self.inner.engine.borrow().device_id().map(str::to_owned)
+    }
+
     /// The running session, if any.
     #[wasm_bindgen(js_name = activeSession, unchecked_return_type = "LocalSession | null")]
     pub fn active_session(&self) -> Result<JsValue, JsValue> {
@@ -321,10 +327,13 @@ impl WorkTime {
             Some(other) => return Err(js_error(format!("unknown storage {other:?}"))),
         };
         let key = options.storage_key.unwrap_or_else(|| "worktime.engine".to_owned());
-        let engine = match store.load(&key).await.map_err(js_error)? {
+        let mut engine = match store.load(&key).await.map_err(js_error)? {
             Some(snapshot) => Engine::restore(&snapshot).map_err(|err| js_error(format!("{err:?}")))?,
             None => Engine::new(EngineConfig::default()),
         };
+        // This installation's device id: made once, then kept in the snapshot (`pump`
+        // below saves it before anything is sent).
+        engine.adopt_device_id(&platform::uuid()).map_err(|err| js_error(err.to_string()))?;
         let inner = Rc::new(Inner {
             engine: RefCell::new(engine),
             base_url: options.base_url.trim_end_matches('/').to_owned(),
@@ -395,6 +404,7 @@ impl Inner {
             bearer: engine.bearer(platform::now()),
             local: engine.history(usize::MAX, 0),
             tz_offset_minutes: platform::tz_offset_minutes(),
+            device_id: engine.device_id().unwrap_or_default().to_owned(),
         }
     }
 }
