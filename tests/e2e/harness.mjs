@@ -323,6 +323,11 @@ export class Browser {
     return status;
   }
 
+  /** The device id the SDK adopted at init (sent with every op). */
+  deviceId() {
+    return this.sw(async () => (await globalThis.worktime.sdk()).deviceId());
+  }
+
   /** The SDK's status (SdkStatus). */
   status() {
     return this.sw(async () => (await globalThis.worktime.sdk()).status());
@@ -471,6 +476,19 @@ export async function serverSessions(user) {
   return body.sessions.slice().sort((a, b) => a.start_time.localeCompare(b.start_time));
 }
 
+/** The local offset, minutes east of UTC (what the API's `tz_offset_minutes` means). */
+export const localOffsetMinutes = () => -new Date().getTimezoneOffset();
+
+/** `GET /api/stats/daily` for `user` (DailyStats), read at the worker directly. */
+export async function serverDailyStats(user, { days = 1, tzOffsetMinutes = localOffsetMinutes() } = {}) {
+  const jwt = await serverToken(user);
+  const url = `${env.baseUrl}/api/stats/daily?days=${days}&tz_offset_minutes=${tzOffsetMinutes}`;
+  const response = await request("server daily stats", url, { headers: { authorization: `Bearer ${jwt}` } });
+  const body = await response.json().catch(() => null);
+  assert(response.ok && Array.isArray(body?.days), `GET /api/stats/daily: HTTP ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
 /** Sets the fault proxy's mode (`pass`, `drop`, …). */
 export async function proxyMode(mode, extra = {}) {
   const response = await request(`fault proxy mode ${mode}`, `${env.proxyUrl}/_proxy/mode`, {
@@ -493,6 +511,7 @@ export function describe(sessions) {
   return JSON.stringify(sessions.map((s) => ({
     id: s.id.slice(0, 8), pr: `${s.repo_owner}/${s.repo_name}#${s.pr_number}`,
     start: s.start_time, end: s.end_time, seconds: s.duration_seconds, status: s.status,
+    device: s.device_id?.slice(0, 8),
   })));
 }
 

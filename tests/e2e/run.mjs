@@ -26,8 +26,9 @@ import * as workerRestart from "./scenarios/worker-restart.mjs";
 import * as spaNavigation from "./scenarios/spa-navigation.mjs";
 import * as popup from "./scenarios/popup.mjs";
 import * as webSignIn from "./scenarios/web-sign-in.mjs";
+import * as twoDevices from "./scenarios/two-devices.mjs";
 
-const SCENARIOS = [tabs, offline, workerRestart, spaNavigation, popup, webSignIn];
+const SCENARIOS = [tabs, offline, workerRestart, spaNavigation, popup, webSignIn, twoDevices];
 
 function withTimeout(promise, ms, name) {
   let timer;
