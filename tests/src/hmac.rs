@@ -198,11 +198,14 @@ mod tests {
             exp: 1_795_003_600,
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
+            ver: 2,
+            sid: "s".into(),
+            jti: "t".into(),
         };
         let key = JwtKey::new(secret).expect("32-byte secret");
         let payload = serde_json::json!({
             "sub": claims.sub, "iat": claims.iat, "exp": claims.exp,
-            "iss": claims.iss, "aud": claims.aud,
+            "iss": claims.iss, "aud": claims.aud, "ver": claims.ver, "sid": claims.sid, "jti": claims.jti,
         });
         let forged = forge_token(secret, HS256_HEADER, &payload.to_string());
         assert_eq!(forged, sign(&key, &claims));

@@ -1,15 +1,18 @@
-//! `/auth/*`: sign-in with GitHub and token refresh.
+//! `/auth/*`: sign-in with GitHub, token refresh and sign-out (this sign-in or everywhere).
 
 use serde::Deserialize;
 use worker::{console_log, Env, Request, Response};
-use worktime_api::auth::{AuthResponse, CallbackRequest, User};
-use worktime_core::jwt::{self, JwtKey};
+use worktime_api::auth::{AuthResponse, CallbackRequest, SignOutScope, SignedOut, User};
+use worktime_api::ErrorCode;
+use worktime_core::jwt::{self, Grant, JwtKey};
 use worktime_core::signin::{self, LoginParams};
 use worktime_core::time::UnixMillis;
 
-use crate::request::{authenticate, json_body, ApiError, Handled, Query};
+use crate::request::{json_body, ApiError, Handled, Query};
+use crate::standing::{self, authenticate};
 use crate::store::{num, text};
-use crate::{env, github, respond};
+use crate::d1::Db;
+use crate::{env, github, live, respond};
 
 /// `GET /auth/github/login`: 302 to GitHub's authorize page.
 pub fn login(req: &Request, env: &Env) -> Handled<Response> {
@@ -39,72 +42,108 @@ struct UserRow {
     id: f64,
     github_username: String,
     avatar_url: Option<String>,
+    token_version: f64,
 }
 
-/// `POST /auth/github/callback`: code → GitHub token (kept in KV) → WorkTime JWT.
-pub async fn callback(req: &mut Request, env: &Env, key: &JwtKey, now: UnixMillis) -> Handled<Response> {
+/// `POST /auth/github/callback`: code + PKCE verifier → GitHub token (used once, to
+/// learn who the user is, and not kept) → WorkTime JWT of a new sign-in.
+pub async fn callback(req: &mut Request, env: &Env, db: &Db, key: &JwtKey, now: UnixMillis) -> Handled<Response> {
     let body: CallbackRequest = json_body(req).await?;
     if body.code.is_empty() || body.code.len() > 512 {
-        return Err(ApiError::new(worktime_api::ErrorCode::ValidationFailed, "code must be 1-512 characters."));
+        return Err(ApiError::new(ErrorCode::ValidationFailed, "code must be 1-512 characters."));
     }
+    let verifier = body.code_verifier.as_deref().filter(|v| signin::valid_verifier(v)).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidRequest,
+            "code_verifier is required: the PKCE verifier of 43-128 letters, digits, '-', '.', '_' or '~' whose S256 challenge went to /auth/github/login.",
+        )
+    })?;
     let config = env::github(env);
-    let token = github::exchange_code(
-        &config,
-        &body.code,
-        body.code_verifier.as_deref(),
-        body.redirect_uri.as_deref(),
-    )
-    .await?;
+    let token = github::exchange_code(&config, &body.code, Some(verifier), body.redirect_uri.as_deref()).await?;
     let account = github::user(&config, &token).await?;
-    let db = env.d1(env::DB)?;
-    let row = db
+    let upsert = db
         .prepare(
             "INSERT INTO users (github_user_id, github_username, email, avatar_url, last_active) \
              VALUES (?1, ?2, ?3, ?4, CURRENT_TIMESTAMP) \
              ON CONFLICT (github_user_id) DO UPDATE SET github_username = excluded.github_username, \
              email = excluded.email, avatar_url = excluded.avatar_url, last_active = CURRENT_TIMESTAMP \
-             RETURNING id, github_username, avatar_url",
+             RETURNING id, github_username, avatar_url, token_version",
         )
         .bind(&[
             text(&account.id.to_string()),
             text(&account.login),
             account.email.as_deref().map(text).unwrap_or(wasm_bindgen::JsValue::NULL),
             account.avatar_url.as_deref().map(text).unwrap_or(wasm_bindgen::JsValue::NULL),
-        ])?
-        .first::<UserRow>(None)
+        ])?;
+    let row = db
+        .first::<UserRow>(upsert)
         .await?
         .ok_or_else(|| ApiError::from(worker::Error::RustError("user upsert returned no row".into())))?;
+    drop(token);
     let user_id = row.id as i64;
-    env.kv(env::KV)?
-        .put(&format!("token:{user_id}"), token)
-        .map_err(|err| worker::Error::RustError(format!("KV put: {err}")))?
-        .expiration_ttl(env::GITHUB_TOKEN_TTL_SECONDS)
-        .execute()
-        .await
-        .map_err(|err| worker::Error::RustError(format!("KV put: {err}")))?;
+    // Nothing uses the GitHub token after this exchange; remove the copy wave 1 kept.
+    if let Err(err) = env.kv(env::KV)?.delete(&format!("token:{user_id}")).await {
+        worker::console_warn!("could not delete a stored GitHub token: {err}");
+    }
     console_log!("signed in user {user_id}");
-    let user = User { id: user_id, username: row.github_username, avatar_url: row.avatar_url };
-    Ok(respond::private_json(200, &token_response(key, user, now))?)
+    let sid = standing::random_id()?;
+    Ok(respond::private_json(200, &token_response(key, row, &sid, now)?)?)
 }
 
-/// `POST /auth/refresh`: a fresh 7-day JWT for a valid one whose user still exists.
-pub async fn refresh(req: &Request, env: &Env, key: &JwtKey, now: UnixMillis) -> Handled<Response> {
-    let user_id = authenticate(req, key, now)?;
-    let db = env.d1(env::DB)?;
-    let row = db
+/// `POST /auth/refresh`: a fresh 7-day JWT of the same sign-in, for a valid, unrevoked
+/// one whose user still exists. A revoked token is never revived.
+pub async fn refresh(req: &Request, db: &Db, key: &JwtKey, now: UnixMillis) -> Handled<Response> {
+    let caller = authenticate(req, key, db, now).await?;
+    let touch = db
         .prepare(
             "UPDATE users SET last_active = CURRENT_TIMESTAMP WHERE id = ?1 \
-             RETURNING id, github_username, avatar_url",
+             RETURNING id, github_username, avatar_url, token_version",
         )
-        .bind(&[num(user_id)])?
-        .first::<UserRow>(None)
-        .await?
-        .ok_or_else(ApiError::unauthorized)?;
-    let user = User { id: row.id as i64, username: row.github_username, avatar_url: row.avatar_url };
-    Ok(respond::private_json(200, &token_response(key, user, now))?)
+        .bind(&[num(caller.user_id)])?;
+    let row = db.first::<UserRow>(touch).await?.ok_or_else(ApiError::unauthorized)?;
+    Ok(respond::private_json(200, &token_response(key, row, &caller.claims.sid, now)?)?)
 }
 
-fn token_response(key: &JwtKey, user: User, now: UnixMillis) -> AuthResponse {
-    let (token, claims) = jwt::issue(key, &user.id.to_string(), now);
-    AuthResponse { jwt: token, expires_at: UnixMillis(claims.exp * 1000).to_rfc3339(), user }
+/// `POST /auth/logout`: this token's sign-in ends — it and every refresh of it get 401
+/// from now on, and its live sockets close.
+pub async fn logout(req: &Request, env: &Env, db: &Db, key: &JwtKey, now: UnixMillis) -> Handled<Response> {
+    let caller = authenticate(req, key, db, now).await?;
+    // Refreshes stop now, so the family's last token expires within one lifetime.
+    let expires_ms = now.0 + jwt::TOKEN_LIFETIME_SECONDS * 1000;
+    let revoke = db
+        .prepare(
+            "INSERT INTO revoked_sign_ins (user_id, sid, expires_ms) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (user_id, sid) DO UPDATE SET expires_ms = MAX(expires_ms, excluded.expires_ms)",
+        )
+        .bind(&[num(caller.user_id), text(&caller.claims.sid), num(expires_ms)])?;
+    db.run(revoke).await?;
+    standing::forget(caller.user_id);
+    live::revoke(env, caller.user_id, live::Revocation::SignIn(caller.claims.sid)).await;
+    Ok(respond::private_json(200, &SignedOut { signed_out: SignOutScope::ThisSignIn })?)
+}
+
+/// `POST /auth/logout-all`: every token of the user, on every device, gets 401 from now
+/// on (their claims version is older), and every live socket of the user closes.
+pub async fn logout_all(req: &Request, env: &Env, db: &Db, key: &JwtKey, now: UnixMillis) -> Handled<Response> {
+    let caller = authenticate(req, key, db, now).await?;
+    #[derive(Deserialize)]
+    struct Version {
+        token_version: f64,
+    }
+    let bump = db
+        .prepare("UPDATE users SET token_version = token_version + 1 WHERE id = ?1 RETURNING token_version")
+        .bind(&[num(caller.user_id)])?;
+    let version = db.first::<Version>(bump).await?.ok_or_else(ApiError::unauthorized)?;
+    standing::forget(caller.user_id);
+    live::revoke(env, caller.user_id, live::Revocation::Before(version.token_version as i64)).await;
+    Ok(respond::private_json(200, &SignedOut { signed_out: SignOutScope::Everywhere })?)
+}
+
+fn token_response(key: &JwtKey, row: UserRow, sid: &str, now: UnixMillis) -> Handled<AuthResponse> {
+    let user = User { id: row.id as i64, username: row.github_username, avatar_url: row.avatar_url };
+    let sub = user.id.to_string();
+    let jti = standing::random_id()?;
+    let grant = Grant { sub: &sub, ver: row.token_version as i64, sid, jti: &jti };
+    let (token, claims) = jwt::issue(key, &grant, now);
+    Ok(AuthResponse { jwt: token, expires_at: UnixMillis(claims.exp * 1000).to_rfc3339(), user })
 }

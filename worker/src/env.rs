@@ -6,13 +6,14 @@ use worktime_core::jwt::{JwtKey, KeyTooShort};
 
 /// D1 database binding: the source of truth.
 pub const DB: &str = "DB";
-/// Workers KV binding: GitHub tokens with a TTL.
+/// Workers KV binding. Wave 1 kept GitHub tokens here; nothing needs them, so none are
+/// written and sign-in deletes what an earlier version left.
 pub const KV: &str = "KV";
 /// Durable Object namespace holding one rate-limit window per key.
 pub const RATE_LIMITER: &str = "RATE_LIMITER";
 
-/// GitHub tokens live this long in KV.
-pub const GITHUB_TOKEN_TTL_SECONDS: u64 = 7 * 24 * 3600;
+/// Durable Object namespace holding one live-updates hub per user.
+pub const LIVE: &str = "LIVE";
 
 /// A plain-text variable or secret, or `default` when it is not set.
 pub fn var_or(env: &Env, name: &str, default: &str) -> String {
@@ -87,4 +88,10 @@ pub fn abandon_after_minutes(env: &Env) -> u32 {
 /// The longest session accepted, in hours (`MAX_SESSION_HOURS`, default 24).
 pub fn max_session_hours(env: &Env) -> u32 {
     number_or(env, "MAX_SESSION_HOURS", worktime_api::sessions::DEFAULT_MAX_SESSION_HOURS).max(1)
+}
+
+/// How long applied sync op ids are remembered, in days (`SYNC_OPS_RETENTION_DAYS`,
+/// default 7): a replay within it is answered `duplicate`.
+pub fn sync_ops_retention_days(env: &Env) -> u32 {
+    number_or(env, "SYNC_OPS_RETENTION_DAYS", 7).max(1)
 }

@@ -12,6 +12,10 @@ pub const AUTH_LOGIN: &str = "/auth/github/login";
 pub const AUTH_CALLBACK: &str = "/auth/github/callback";
 /// A fresh JWT for a valid one.
 pub const AUTH_REFRESH: &str = "/auth/refresh";
+/// Signs this token's sign-in out: it and every refresh of it stop working.
+pub const AUTH_LOGOUT: &str = "/auth/logout";
+/// Signs the user out everywhere: every token they hold stops working.
+pub const AUTH_LOGOUT_ALL: &str = "/auth/logout-all";
 /// Lists the caller's sessions.
 pub const SESSIONS: &str = "/api/sessions";
 /// Starts (or replays the start of) a session.
@@ -28,11 +32,16 @@ pub const SYNC: &str = "/api/sync";
 pub const STATS_DAILY: &str = "/api/stats/daily";
 /// Totals for one repository: per PR and per day.
 pub const STATS_REPO: &str = "/api/stats/repo/{owner}/{name}";
+/// A short-lived, single-use ticket for opening the live socket.
+pub const LIVE_TICKET: &str = "/api/live/ticket";
+/// The live WebSocket (`?ticket=`): a message whenever another write of the user commits.
+pub const LIVE: &str = "/api/live";
 
 /// Every path template, for route tables and the OpenAPI freshness test.
 pub const ALL: &[&str] = &[
-    HEALTH, OPENAPI, AUTH_LOGIN, AUTH_CALLBACK, AUTH_REFRESH, SESSIONS, SESSIONS_START,
-    SESSIONS_STOP, SESSION_END, SESSION_HEARTBEAT, SYNC, STATS_DAILY, STATS_REPO,
+    HEALTH, OPENAPI, AUTH_LOGIN, AUTH_CALLBACK, AUTH_REFRESH, AUTH_LOGOUT, AUTH_LOGOUT_ALL,
+    SESSIONS, SESSIONS_START, SESSIONS_STOP, SESSION_END, SESSION_HEARTBEAT, SYNC, STATS_DAILY,
+    STATS_REPO, LIVE_TICKET, LIVE,
 ];
 
 /// `/api/sessions/{id}/end` for `id`.

@@ -1,7 +1,13 @@
 //! HS256 JSON Web Tokens for WorkTime's backend sessions.
 //!
 //! Tokens are signed with HMAC-SHA256 under a server secret ([`JwtKey`]) and carry the
-//! user id in `sub`, with fixed `iss`/`aud` values and a seven-day lifetime. Pure logic:
+//! user id in `sub`, with fixed `iss`/`aud` values and a seven-day lifetime.
+//!
+//! Revocation: every token also carries `ver`, the user's claims version when it was
+//! issued, `sid`, the id of the sign-in it descends from (refreshes keep it), and `jti`,
+//! its own id. [`Standing::admits`] decides whether a verified token still counts:
+//! signing out everywhere raises the user's version (older tokens stop counting), and
+//! signing out one device revokes its `sid` (that token and all its refreshes). Pure logic:
 //! the current time is passed in as [`UnixMillis`]. [`verify`] checks the algorithm and
 //! the signature (in constant time) before it trusts a single byte of the payload, and
 //! never panics, whatever the input.
@@ -79,7 +85,34 @@ pub struct Claims {
     pub exp: i64,
     pub iss: String,
     pub aud: String,
+    /// The user's claims version at issue.
+    pub ver: i64,
+    /// The sign-in this token descends from (kept across refreshes).
+    pub sid: String,
+    /// This token's own id.
+    pub jti: String,
 }
+
+/// What the server knows about a user's tokens, read per request (or from a short cache).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// The user's current claims version: tokens issued before the last "sign out
+    /// everywhere" carry an older one.
+    pub version: i64,
+    /// Whether the token's sign-in (`sid`) was signed out.
+    pub sign_in_revoked: bool,
+}
+
+impl Standing {
+    /// Whether a verified token with `claims` still counts.
+    pub fn admits(&self, claims: &Claims) -> bool {
+        claims.ver >= self.version && !self.sign_in_revoked
+    }
+}
+
+/// Longest a cached [`Standing`] may be used, in milliseconds: the worst-case delay before
+/// a revoked token is refused everywhere.
+pub const STANDING_CACHE_MS: i64 = 30_000;
 
 /// Why [`verify`] rejected a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,16 +144,28 @@ impl fmt::Display for JwtError {
 
 impl std::error::Error for JwtError {}
 
-/// Signs a token for user `sub` issued at `now` (seconds = now.0 / 1000, floor), valid
+/// Who a new token is for: the user, their claims version, the sign-in it belongs to and
+/// its own id (ids are random, made by the caller).
+pub struct Grant<'a> {
+    pub sub: &'a str,
+    pub ver: i64,
+    pub sid: &'a str,
+    pub jti: &'a str,
+}
+
+/// Signs a token for `grant` issued at `now` (seconds = now.0 / 1000, floor), valid
 /// [`TOKEN_LIFETIME_SECONDS`].
-pub fn issue(key: &JwtKey, sub: &str, now: UnixMillis) -> (String, Claims) {
+pub fn issue(key: &JwtKey, grant: &Grant<'_>, now: UnixMillis) -> (String, Claims) {
     let iat = unix_seconds(now);
     let claims = Claims {
-        sub: sub.to_owned(),
+        sub: grant.sub.to_owned(),
         iat,
         exp: iat.saturating_add(TOKEN_LIFETIME_SECONDS),
         iss: ISSUER.to_owned(),
         aud: AUDIENCE.to_owned(),
+        ver: grant.ver,
+        sid: grant.sid.to_owned(),
+        jti: grant.jti.to_owned(),
     };
     (sign(key, &claims), claims)
 }
@@ -128,8 +173,9 @@ pub fn issue(key: &JwtKey, sub: &str, now: UnixMillis) -> (String, Claims) {
 /// Encodes and signs `claims` as `header.payload.signature`, each part base64url without
 /// padding, under the header `{"alg":"HS256","typ":"JWT"}`.
 pub fn sign(key: &JwtKey, claims: &Claims) -> String {
-    let Claims { sub, iat, exp, iss, aud } = claims;
-    let payload = serde_json::json!({"sub": sub, "iat": iat, "exp": exp, "iss": iss, "aud": aud});
+    let Claims { sub, iat, exp, iss, aud, ver, sid, jti } = claims;
+    let payload = serde_json::json!({"sub": sub, "iat": iat, "exp": exp, "iss": iss, "aud": aud,
+                                     "ver": ver, "sid": sid, "jti": jti});
     sign_json(&key.mac, &payload.to_string())
 }
 
@@ -165,6 +211,9 @@ pub fn verify(key: &JwtKey, token: &str, now: UnixMillis) -> Result<Claims, JwtE
     let iat = claim(&payload, "iat", Value::as_i64)?;
     let exp = claim(&payload, "exp", Value::as_i64)?;
     let iss = claim(&payload, "iss", Value::as_str)?;
+    let ver = claim(&payload, "ver", Value::as_i64)?;
+    let sid = claim(&payload, "sid", |sid| sid.as_str().filter(|sid| !sid.is_empty()))?;
+    let jti = claim(&payload, "jti", |jti| jti.as_str().filter(|jti| !jti.is_empty()))?;
     let audience_matches = match payload.get("aud") {
         Some(Value::String(aud)) => aud == AUDIENCE,
         Some(Value::Array(auds)) => {
@@ -191,7 +240,7 @@ pub fn verify(key: &JwtKey, token: &str, now: UnixMillis) -> Result<Claims, JwtE
         return Err(JwtError::NotYetValid);
     }
     let (sub, iss, aud) = (sub.to_owned(), iss.to_owned(), AUDIENCE.to_owned());
-    Ok(Claims { sub, iat, exp, iss, aud })
+    Ok(Claims { sub, iat, exp, iss, aud, ver, sid: sid.to_owned(), jti: jti.to_owned() })
 }
 
 /// Whole seconds since the epoch, rounded down (also before 1970).
@@ -264,7 +313,12 @@ mod tests {
     }
 
     fn valid_payload() -> Value {
-        json!({"sub": "u-1", "iat": NOW_S, "exp": NOW_S + 3600, "iss": ISSUER, "aud": AUDIENCE})
+        json!({"sub": "u-1", "iat": NOW_S, "exp": NOW_S + 3600, "iss": ISSUER, "aud": AUDIENCE,
+               "ver": 0, "sid": "s-1", "jti": "t-1"})
+    }
+
+    fn grant(sub: &str) -> Grant<'_> {
+        Grant { sub, ver: 3, sid: "sign-in-1", jti: "token-1" }
     }
 
     /// Signs an arbitrary payload with the test key, as only the server could.
@@ -288,9 +342,10 @@ mod tests {
 
     #[test]
     fn issued_tokens_verify_to_their_claims() {
-        let (token, claims) = issue(&key(), "user-42", UnixMillis(1_795_000_000_999));
+        let (token, claims) = issue(&key(), &grant("user-42"), UnixMillis(1_795_000_000_999));
         assert_eq!((claims.iat, claims.exp), (NOW_S, NOW_S + TOKEN_LIFETIME_SECONDS));
         assert_eq!((claims.iss.as_str(), claims.aud.as_str()), (ISSUER, AUDIENCE));
+        assert_eq!((claims.ver, claims.sid.as_str(), claims.jti.as_str()), (3, "sign-in-1", "token-1"));
         assert!(token.starts_with(&format!("{}.", b64(HEADER_JSON))));
         assert_eq!(check(&token), Ok(claims.clone()));
         let last_valid = UnixMillis((claims.exp - 1) * 1000 + 999);
@@ -315,7 +370,7 @@ mod tests {
         let tampered = format!("{}.{}.{}", parts[0], forged, parts[2]);
         assert_eq!(check(&tampered), Err(JwtError::BadSignature));
         let other = JwtKey::new(b"another secret, thirty-two bytes").expect("32 bytes");
-        assert_eq!(check(&issue(&other, "u-1", NOW).0), Err(JwtError::BadSignature));
+        assert_eq!(check(&issue(&other, &grant("u-1"), NOW).0), Err(JwtError::BadSignature));
     }
 
     #[test]
@@ -340,7 +395,7 @@ mod tests {
 
     #[test]
     fn expires_at_exp() {
-        let (token, claims) = issue(&key(), "user-1", NOW);
+        let (token, claims) = issue(&key(), &grant("user-1"), NOW);
         let at_exp = UnixMillis(claims.exp * 1000);
         assert_eq!(verify(&key(), &token, at_exp), Err(JwtError::Expired));
         let a_day_later = UnixMillis(at_exp.0 + 86_400_000);
@@ -349,7 +404,7 @@ mod tests {
 
     #[test]
     fn every_claim_is_required_with_its_type() {
-        for name in ["sub", "iat", "exp", "iss", "aud"] {
+        for name in ["sub", "iat", "exp", "iss", "aud", "ver", "sid", "jti"] {
             let mut missing = valid_payload();
             missing.as_object_mut().expect("object").remove(name);
             assert_eq!(check_payload(&missing), Err(JwtError::MissingClaim(name)));
@@ -363,6 +418,9 @@ mod tests {
             ("iss", json!(["worktime"])),
             ("aud", json!({"aud": AUDIENCE})),
             ("aud", json!([AUDIENCE, 7])),
+            ("ver", json!("1")),
+            ("sid", json!("")),
+            ("jti", json!(7)),
         ] {
             let result = check_payload(&with(name, value.clone()));
             assert_eq!(result, Err(JwtError::MissingClaim(name)), "{value}");
@@ -414,6 +472,16 @@ mod tests {
             assert_eq!(check(&bad), Err(JwtError::Malformed), "{bad:?}");
         }
         assert!(check(&token).is_ok(), "the unaltered token is fine");
+    }
+
+    #[test]
+    fn standing_refuses_older_versions_and_revoked_sign_ins() {
+        let (_, claims) = issue(&key(), &grant("u"), NOW);
+        let current = Standing { version: 3, sign_in_revoked: false };
+        assert!(current.admits(&claims));
+        assert!(Standing { version: 2, ..current }.admits(&claims), "a lower version is older");
+        assert!(!Standing { version: 4, ..current }.admits(&claims), "signed out everywhere");
+        assert!(!Standing { sign_in_revoked: true, ..current }.admits(&claims), "signed out here");
     }
 
     #[test]

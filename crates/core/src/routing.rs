@@ -10,6 +10,8 @@ pub enum Route {
     AuthLogin,
     AuthCallback,
     AuthRefresh,
+    AuthLogout,
+    AuthLogoutAll,
     ListSessions,
     StartSession,
     StopSession,
@@ -18,6 +20,9 @@ pub enum Route {
     Sync,
     StatsDaily,
     StatsRepo { owner: String, name: String },
+    LiveTicket,
+    /// The WebSocket upgrade, authenticated by its ticket.
+    Live,
 }
 
 /// Why no endpoint answers.
@@ -44,8 +49,10 @@ impl Route {
         match self {
             Route::Health | Route::OpenApi => Access::Public,
             Route::AuthLogin | Route::AuthCallback => Access::Auth,
-            // Refresh needs a token, but is limited like sign-in: per address.
-            Route::AuthRefresh => Access::Auth,
+            // Refresh and sign-out need a token, but are limited like sign-in: per address.
+            Route::AuthRefresh | Route::AuthLogout | Route::AuthLogoutAll => Access::Auth,
+            // The socket carries a ticket, not a token.
+            Route::Live => Access::Auth,
             _ => Access::User,
         }
     }
@@ -64,6 +71,10 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, RouteError> {
         (paths::AUTH_LOGIN, "GET") => Route::AuthLogin,
         (paths::AUTH_CALLBACK, "POST") => Route::AuthCallback,
         (paths::AUTH_REFRESH, "POST") => Route::AuthRefresh,
+        (paths::AUTH_LOGOUT, "POST") => Route::AuthLogout,
+        (paths::AUTH_LOGOUT_ALL, "POST") => Route::AuthLogoutAll,
+        (paths::LIVE_TICKET, "POST") => Route::LiveTicket,
+        (paths::LIVE, "GET") => Route::Live,
         (paths::SESSIONS, "GET") => Route::ListSessions,
         (paths::SESSIONS_START, "POST") => Route::StartSession,
         (paths::SESSIONS_STOP, "POST") => Route::StopSession,

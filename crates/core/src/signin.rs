@@ -48,6 +48,12 @@ pub fn authorize_url(
     Ok(url)
 }
 
+/// A PKCE code verifier (RFC 7636): 43–128 characters of `A-Z a-z 0-9 - . _ ~`.
+pub fn valid_verifier(text: &str) -> bool {
+    (43..=128).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
 fn is_s256_challenge(text: &str) -> bool {
     text.len() == 43 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
@@ -114,6 +120,13 @@ mod tests {
         assert!(authorize_url("b", "c", params(Some(""), Some(CHALLENGE), None), &policy()).is_err());
         assert!(authorize_url("b", "c", params(Some("s"), None, None), &policy()).is_err());
         assert!(authorize_url("b", "c", params(Some("s"), Some("plain-verifier"), None), &policy()).is_err());
+    }
+
+    #[test]
+    fn verifiers_follow_rfc_7636() {
+        assert!(valid_verifier(&"a".repeat(43)) && valid_verifier(&"Z9-._~".repeat(22)[..128]));
+        assert!(!valid_verifier(&"a".repeat(42)) && !valid_verifier(&"a".repeat(129)));
+        assert!(!valid_verifier(&format!("{}+", "a".repeat(42))) && !valid_verifier(""));
     }
 
     #[test]

@@ -33,7 +33,7 @@ fn callback(body: &Value) -> Answer {
 }
 
 fn static_code(github_id: u64, login: &str) -> Value {
-    json!({ "code": format!("test-code:{github_id}:{login}") })
+    json!({ "code": format!("test-code:{github_id}:{login}"), "code_verifier": worktime_tests::TEST_VERIFIER })
 }
 
 /// Checks an AuthResponse: a working HS256 JWT for `user.id`, valid 7 days.
@@ -81,14 +81,14 @@ fn signing_in_again_keeps_the_user_and_refreshes_the_username() {
 
 #[test]
 fn a_code_github_rejects_is_401() {
-    let answer = callback(&json!({"code": "bad-code-xyz"}));
+    let answer = callback(&json!({"code": "bad-code-xyz", "code_verifier": worktime_tests::TEST_VERIFIER}));
     assert_error(&answer, 401, "unauthorized");
 }
 
 #[test]
 fn github_failures_are_502() {
     for code in ["github-down", "malformed", "user-api-down", "user-malformed"] {
-        let answer = callback(&json!({ "code": code }));
+        let answer = callback(&json!({ "code": code, "code_verifier": worktime_tests::TEST_VERIFIER }));
         assert_error(&answer, 502, "upstream_failed");
     }
 }

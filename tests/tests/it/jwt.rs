@@ -15,7 +15,8 @@ fn now_s() -> i64 {
 
 /// A complete, valid claim set for user `sub`, as JSON.
 fn valid_payload(sub: i64) -> Value {
-    json!({"sub": sub.to_string(), "iat": now_s() - 10, "exp": now_s() + 3600, "iss": ISSUER, "aud": AUDIENCE})
+    json!({"sub": sub.to_string(), "iat": now_s() - 10, "exp": now_s() + 3600, "iss": ISSUER, "aud": AUDIENCE,
+           "ver": 0, "sid": "forged-sign-in", "jti": "forged-token"})
 }
 
 /// A token for `payload`, signed with the worker's secret.
@@ -24,7 +25,16 @@ fn forged(payload: &Value) -> String {
 }
 
 fn claims(sub: i64, iat: i64, exp: i64) -> Claims {
-    Claims { sub: sub.to_string(), iat, exp, iss: ISSUER.into(), aud: AUDIENCE.into() }
+    Claims {
+        sub: sub.to_string(),
+        iat,
+        exp,
+        iss: ISSUER.into(),
+        aud: AUDIENCE.into(),
+        ver: 0,
+        sid: "forged-sign-in".into(),
+        jti: "forged-token".into(),
+    }
 }
 
 fn with_authorization(value: Option<&str>) -> Answer {
@@ -80,7 +90,7 @@ fn every_bad_token_is_the_same_401() {
     add("another key", sign(&other_key, &claims(id, now_s(), now_s() + 3600)));
     add("expired", sign(&key, &claims(id, now_s() - 8 * 86_400, now_s() - 86_400)));
     add("expired a second ago", sign(&key, &claims(id, now_s() - 3600, now_s() - 1)));
-    for name in ["sub", "iat", "exp", "iss", "aud"] {
+    for name in ["sub", "iat", "exp", "iss", "aud", "ver", "sid", "jti"] {
         let mut payload = valid_payload(id);
         payload.as_object_mut().expect("object").remove(name);
         add(&format!("missing {name}"), forged(&payload));
