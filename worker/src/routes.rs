@@ -1,19 +1,21 @@
 //! Dispatch: route → access checks (JWT, rate limit) → handler. Every failure becomes the
 //! contract's JSON error here.
 
-use worker::{Date, Env, Method, Request, Response, Result};
+use worker::{Context, Date, Env, Method, Request, Response, Result};
 use worktime_api::ErrorCode;
 use worktime_core::routing::{self, Access, Route, RouteError};
 use worktime_core::time::UnixMillis;
 
-use crate::request::{authenticate, ApiError, Handled};
-use crate::{auth, cors, env, health, ratelimit, respond, sessions, stats, sync};
+use crate::d1::Db;
+use crate::request::{ApiError, Handled};
+use crate::standing::authenticate;
+use crate::{auth, cors, env, health, live, ratelimit, respond, sessions, stats, sync};
 
 /// The committed OpenAPI document, generated from the wire contract.
 const OPENAPI_JSON: &str = include_str!("../../crates/api/openapi.json");
 
 /// Answers one request; only failures to build a response come back as `Err`.
-pub async fn dispatch(mut req: Request, env: &Env) -> Result<Response> {
+pub async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Response> {
     if req.method() == Method::Options {
         return cors::preflight();
     }
@@ -30,13 +32,24 @@ pub async fn dispatch(mut req: Request, env: &Env) -> Result<Response> {
             ))
         }
     };
-    match handle(&mut req, env, route).await {
-        Ok(response) => Ok(response),
-        Err(err) => respond::error(&err),
+    let db = match Db::open(env) {
+        Ok(db) => db,
+        Err(err) => {
+            worker::console_error!("D1 binding unavailable: {err}");
+            return respond::error(&ApiError::new(ErrorCode::Unavailable, "The database is unavailable; try again soon."));
+        }
+    };
+    let mut response = match handle(&mut req, env, ctx, &db, route).await {
+        Ok(response) => response,
+        Err(err) => respond::error(&err)?,
+    };
+    if response.status_code() != 101 {
+        response.headers_mut().set("Server-Timing", &db.server_timing())?;
     }
+    Ok(response)
 }
 
-async fn handle(req: &mut Request, env: &Env, route: Route) -> Handled<Response> {
+async fn handle(req: &mut Request, env: &Env, ctx: &Context, db: &Db, route: Route) -> Handled<Response> {
     let now = UnixMillis::from_js(Date::now().as_millis() as f64);
     if route.access() == Access::Public {
         return Ok(match route {
@@ -45,7 +58,7 @@ async fn handle(req: &mut Request, env: &Env, route: Route) -> Handled<Response>
                 response.headers_mut().set("Content-Type", "application/json")?;
                 response
             }
-            _ => health::get(env).await?,
+            _ => health::get(env, db).await?,
         });
     }
     // Without a strong signing key no token can be trusted: refuse to serve.
@@ -62,21 +75,26 @@ async fn handle(req: &mut Request, env: &Env, route: Route) -> Handled<Response>
         limit(env, &format!("ip:{address}"), limits.auth_per_minute).await?;
         return match route {
             Route::AuthLogin => auth::login(req, env),
-            Route::AuthCallback => auth::callback(req, env, &key, now).await,
-            _ => auth::refresh(req, env, &key, now).await,
+            Route::AuthCallback => auth::callback(req, env, db, &key, now).await,
+            Route::AuthLogout => auth::logout(req, env, db, &key, now).await,
+            Route::AuthLogoutAll => auth::logout_all(req, env, db, &key, now).await,
+            Route::Live => live::connect(req, env).await,
+            _ => auth::refresh(req, db, &key, now).await,
         };
     }
-    let user_id = authenticate(req, &key, now)?;
+    let caller = authenticate(req, &key, db, now).await?;
+    let user_id = caller.user_id;
     limit(env, &format!("user:{user_id}"), limits.api_per_minute).await?;
     match route {
-        Route::ListSessions => sessions::list(req, env, user_id).await,
-        Route::StartSession => sessions::start(req, env, user_id, now).await,
-        Route::StopSession => sessions::stop(req, env, user_id, now).await,
-        Route::EndSession { id } => sessions::end(req, env, user_id, &id, now).await,
-        Route::Heartbeat { id } => sessions::heartbeat(req, env, user_id, &id, now).await,
-        Route::Sync => sync::sync(req, env, user_id, now).await,
-        Route::StatsDaily => stats::daily(req, env, user_id, now).await,
-        Route::StatsRepo { owner, name } => stats::repo(req, env, user_id, &owner, &name, now).await,
+        Route::ListSessions => sessions::list(req, db, user_id).await,
+        Route::StartSession => sessions::start(req, env, ctx, db, user_id, now).await,
+        Route::StopSession => sessions::stop(req, env, ctx, db, user_id, now).await,
+        Route::EndSession { id } => sessions::end(req, env, ctx, db, user_id, &id, now).await,
+        Route::Heartbeat { id } => sessions::heartbeat(req, env, ctx, db, user_id, &id, now).await,
+        Route::Sync => sync::sync(req, env, ctx, db, user_id, now).await,
+        Route::LiveTicket => live::ticket(env, &caller, now).await,
+        Route::StatsDaily => stats::daily(req, db, user_id, now).await,
+        Route::StatsRepo { owner, name } => stats::repo(req, db, user_id, &owner, &name, now).await,
         _ => Err(ApiError::not_found("route")),
     }
 }

@@ -2,7 +2,7 @@
 //! same path as `/api/sync` (`writes`).
 
 use serde::Deserialize;
-use worker::{Env, Request, Response};
+use worker::{Context, Env, Request, Response};
 use worktime_api::sessions::{
     EndSessionRequest, HeartbeatRequest, SessionList, StartSessionRequest, StopSessionRequest,
     LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT,
@@ -16,9 +16,10 @@ use worktime_core::validate;
 
 use crate::request::{json_body, ApiError, Handled, Query};
 use crate::store::{num, text, SessionRow, SESSION_COLUMNS};
-use crate::{env, respond, store, writes};
+use crate::d1::Db;
+use crate::{respond, store, writes};
 
-pub async fn start(req: &mut Request, env: &Env, user_id: i64, now: UnixMillis) -> Handled<Response> {
+pub async fn start(req: &mut Request, env: &Env, ctx: &Context, db: &Db, user_id: i64, now: UnixMillis) -> Handled<Response> {
     let body: StartSessionRequest = json_body(req).await?;
     let id = validate::uuid(&body.id, "id")?;
     let op = SyncOp {
@@ -30,39 +31,39 @@ pub async fn start(req: &mut Request, env: &Env, user_id: i64, now: UnixMillis) 
         device_id: body.device_id,
         ..rest_op(OpType::Start, id)
     };
-    one_op(env, user_id, op, now).await
+    one_op(env, ctx, db, user_id, op, now).await
 }
 
-pub async fn end(req: &mut Request, env: &Env, user_id: i64, id: &str, now: UnixMillis) -> Handled<Response> {
+pub async fn end(req: &mut Request, env: &Env, ctx: &Context, db: &Db, user_id: i64, id: &str, now: UnixMillis) -> Handled<Response> {
     let body: EndSessionRequest = json_body(req).await?;
     let op = SyncOp { end_time: body.end_time, device_id: body.device_id, ..rest_op(OpType::End, path_id(id)?) };
-    one_op(env, user_id, op, now).await
+    one_op(env, ctx, db, user_id, op, now).await
 }
 
-pub async fn heartbeat(req: &mut Request, env: &Env, user_id: i64, id: &str, now: UnixMillis) -> Handled<Response> {
+pub async fn heartbeat(req: &mut Request, env: &Env, ctx: &Context, db: &Db, user_id: i64, id: &str, now: UnixMillis) -> Handled<Response> {
     let body: HeartbeatRequest = json_body(req).await?;
     let op = SyncOp { at: body.at, device_id: body.device_id, ..rest_op(OpType::Heartbeat, path_id(id)?) };
-    one_op(env, user_id, op, now).await
+    one_op(env, ctx, db, user_id, op, now).await
 }
 
 /// `POST /api/sessions/stop`: ends the calling device's active session.
-pub async fn stop(req: &mut Request, env: &Env, user_id: i64, now: UnixMillis) -> Handled<Response> {
+pub async fn stop(req: &mut Request, env: &Env, ctx: &Context, db: &Db, user_id: i64, now: UnixMillis) -> Handled<Response> {
     let body: StopSessionRequest = json_body(req).await?;
     let device = device_of(body.device_id.as_deref())?;
-    let db = env.d1(env::DB)?;
-    let active = store::device_active_session(&db, user_id, &device)
+    let active = store::device_active_session(db, user_id, &device)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "This device has no active session to stop."))?;
     let op = SyncOp { end_time: body.end_time, device_id: Some(device), ..rest_op(OpType::End, active.id) };
-    one_op(env, user_id, op, now).await
+    one_op(env, ctx, db, user_id, op, now).await
 }
 
 /// A REST session request as a one-op plan on the sync write path: 201 for a created
 /// session, 200 otherwise, or the op's error with its status.
-async fn one_op(env: &Env, user_id: i64, op: SyncOp, now: UnixMillis) -> Handled<Response> {
-    let db = env.d1(env::DB)?;
+async fn one_op(env: &Env, ctx: &Context, db: &Db, user_id: i64, op: SyncOp, now: UnixMillis) -> Handled<Response> {
     let session_id = op.session_id.clone();
-    let mut applied = writes::apply(&db, user_id, &[op], now, writes::limits(env), Logging::Unlogged).await?;
+    let ops = [op];
+    let mut applied = writes::apply(db, user_id, &ops, now, writes::limits(env), Logging::Unlogged).await?;
+    writes::announce(env, ctx, user_id, &ops, &applied, now);
     if let Some(error) = applied.results.pop().and_then(|result| result.error) {
         return Err(ApiError::new(error.code, error.message));
     }
@@ -98,7 +99,7 @@ struct Count {
 }
 
 /// `GET /api/sessions`: the caller's sessions, newest first, filtered and paged.
-pub async fn list(req: &Request, env: &Env, user_id: i64) -> Handled<Response> {
+pub async fn list(req: &Request, db: &Db, user_id: i64) -> Handled<Response> {
     let query = Query::of(req)?;
     query.only(&["limit", "offset", "repo_owner", "repo_name", "pr_number", "from", "to"])?;
     let limit = query.int("limit", LIST_DEFAULT_LIMIT, 1..=LIST_MAX_LIMIT)?;
@@ -127,7 +128,6 @@ pub async fn list(req: &Request, env: &Env, user_id: i64) -> Handled<Response> {
             add(clause, num(ms.0));
         }
     }
-    let db = env.d1(env::DB)?;
     let count = db.prepare(format!("SELECT COUNT(*) AS n FROM time_sessions WHERE {filter}")).bind(&binds)?;
     let n = binds.len();
     let mut page_binds = binds.clone();

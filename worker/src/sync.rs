@@ -5,16 +5,17 @@
 //! A replayed op_id is `duplicate`; a rejected op carries its error and does not block
 //! the next.
 
-use worker::{Env, Request, Response};
+use worker::{Context, Env, Request, Response};
 use worktime_api::sync::{SyncRequest, SyncResponse, MAX_OPS};
 use worktime_api::ErrorCode;
 use worktime_core::sync_plan::Logging;
 use worktime_core::time::UnixMillis;
 
 use crate::request::{json_body, ApiError, Handled};
-use crate::{env, respond, writes};
+use crate::d1::Db;
+use crate::{respond, writes};
 
-pub async fn sync(req: &mut Request, env: &Env, user_id: i64, now: UnixMillis) -> Handled<Response> {
+pub async fn sync(req: &mut Request, env: &Env, ctx: &Context, db: &Db, user_id: i64, now: UnixMillis) -> Handled<Response> {
     let body: SyncRequest = json_body(req).await?;
     if body.ops.len() > MAX_OPS {
         return Err(ApiError::new(
@@ -22,7 +23,7 @@ pub async fn sync(req: &mut Request, env: &Env, user_id: i64, now: UnixMillis) -
             format!("A sync request carries at most {MAX_OPS} ops; send the rest in another request."),
         ));
     }
-    let db = env.d1(env::DB)?;
-    let applied = writes::apply(&db, user_id, &body.ops, now, writes::limits(env), Logging::OpLog).await?;
+    let applied = writes::apply(db, user_id, &body.ops, now, writes::limits(env), Logging::OpLog).await?;
+    writes::announce(env, ctx, user_id, &body.ops, &applied, now);
     Ok(respond::private_json(200, &SyncResponse { results: applied.results })?)
 }

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod live;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod paths;

@@ -9,7 +9,8 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::auth::{AuthResponse, CallbackRequest, User};
+use crate::auth::{AuthResponse, CallbackRequest, SignOutScope, SignedOut, User};
+use crate::live::{LiveMessage, LiveTicket};
 use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
 use crate::health::{HealthResponse, HealthStatus};
 use crate::sessions::{
@@ -34,14 +35,16 @@ pub fn document() -> String {
         license(name = "MIT"),
     ),
     paths(
-        health, openapi_json, login, callback, refresh, list_sessions, start_session,
-        stop_session, end_session, heartbeat, sync, stats_daily, stats_repo
+        health, openapi_json, login, callback, refresh, logout, logout_all, list_sessions,
+        start_session, stop_session, end_session, heartbeat, sync, stats_daily, stats_repo,
+        live_ticket, live
     ),
     components(schemas(
         ErrorBody, ErrorDetail, ErrorCode, HealthResponse, HealthStatus, CallbackRequest, User,
         AuthResponse, Session, SessionStatus, SessionList, StartSessionRequest,
         EndSessionRequest, StopSessionRequest, HeartbeatRequest, SyncRequest, SyncOp, OpType, SyncResponse,
-        OpResult, OpStatus, DailyStats, DayTotals, RepoStats, PrTotals
+        OpResult, OpStatus, DailyStats, DayTotals, RepoStats, PrTotals, SignedOut, SignOutScope,
+        LiveTicket, LiveMessage
     )),
     modifiers(&BearerAuth),
 )]
@@ -87,8 +90,8 @@ fn login() {}
 
 #[utoipa::path(post, path = "/auth/github/callback", tag = "auth", request_body = CallbackRequest,
     responses(
-        (status = 200, description = "Signed in", body = AuthResponse),
-        (status = 400, description = "Malformed body or unknown field", body = ErrorBody),
+        (status = 200, description = "Signed in: a token of a new sign-in (the GitHub token is used once and not kept)", body = AuthResponse),
+        (status = 400, description = "Malformed body, unknown field, or a missing or malformed code_verifier (PKCE is required)", body = ErrorBody),
         (status = 401, description = "GitHub rejected the code", body = ErrorBody),
         (status = 413, description = "Body over 64 KB", body = ErrorBody),
         (status = 422, description = "Empty or overlong code", body = ErrorBody),
@@ -99,8 +102,8 @@ fn callback() {}
 
 #[utoipa::path(post, path = "/auth/refresh", tag = "auth", security(("jwt" = [])),
     responses(
-        (status = 200, description = "A fresh token", body = AuthResponse),
-        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 200, description = "A fresh token of the same sign-in", body = AuthResponse),
+        (status = 401, description = "Missing, invalid, expired or revoked token (a revoked token is never revived)", body = ErrorBody),
         (status = 429, description = "Too many requests from this address", body = ErrorBody),
     ))]
 fn refresh() {}
@@ -219,6 +222,42 @@ fn stats_daily() {}
         (status = 429, description = "Too many requests", body = ErrorBody),
     ))]
 fn stats_repo() {}
+
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("jwt" = [])),
+    responses(
+        (status = 200, description = "This token's sign-in is over: it and every refresh of it get 401 from now on (at most 30 s on other servers)", body = SignedOut),
+        (status = 401, description = "Missing, invalid, expired or already revoked token", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
+    ))]
+fn logout() {}
+
+#[utoipa::path(post, path = "/auth/logout-all", tag = "auth", security(("jwt" = [])),
+    responses(
+        (status = 200, description = "Every token of the user, on every device, gets 401 from now on (at most 30 s on other servers); live sockets close with 4001", body = SignedOut),
+        (status = 401, description = "Missing, invalid, expired or already revoked token", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
+    ))]
+fn logout_all() {}
+
+#[utoipa::path(post, path = "/api/live/ticket", tag = "live", security(("jwt" = [])),
+    responses(
+        (status = 200, description = "A single-use ticket for GET /api/live, valid 30 s", body = LiveTicket),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+        (status = 503, description = "Live updates are unavailable; poll instead", body = ErrorBody),
+    ))]
+fn live_ticket() {}
+
+#[utoipa::path(get, path = "/api/live", tag = "live",
+    params(("ticket" = String, Query, description = "From POST /api/live/ticket; single use")),
+    responses(
+        (status = 101, description = "A WebSocket: the server sends LiveMessage JSON texts; a text `ping` is answered with `pong`; closed with 4001 when the sign-in is signed out"),
+        (status = 400, description = "Not a WebSocket upgrade, or an unknown parameter", body = ErrorBody),
+        (status = 401, description = "The ticket is missing, unknown, used or expired", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
+        (status = 503, description = "Live updates are unavailable; poll instead", body = ErrorBody),
+    ))]
+fn live() {}
 
 #[cfg(test)]
 mod tests {

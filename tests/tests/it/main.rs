@@ -1,13 +1,16 @@
 //! One integration-test binary against the worker under `wrangler dev`.
 
 mod auth;
+mod budget;
 mod cors;
 mod devices;
 mod health;
 mod isolation;
 mod jwt;
+mod live;
 mod migrations;
 mod ratelimit;
+mod revocation;
 mod routing;
 mod sessions;
 mod sessions_input;
