@@ -1,6 +1,8 @@
 //! The scheduled job: active sessions silent for longer than `ABANDON_AFTER_MINUTES`
 //! become `abandoned`, ended at their last heartbeat, so a crashed browser leaves no
-//! phantom hours.
+//! phantom hours. Each run handles a bounded slice (the users silent longest first), so
+//! it stays within D1's 50 statements per invocation whatever the backlog, and logs how
+//! many users wait for the next run (every minute).
 
 use serde::Deserialize;
 use worker::{console_error, console_log, Date, Env, Result};
@@ -8,47 +10,94 @@ use worktime_core::sessions::decide_abandon;
 use worktime_core::sync_plan::Write;
 use worktime_core::time::UnixMillis;
 
+use crate::d1::Db;
 use crate::store::{self, num, SessionRow};
 use crate::{env, writes};
 
-/// Sessions handled per run; the next run continues.
-const PER_RUN: i64 = 500;
+/// Users handled per run. Each costs 2 statements to read (version and their silent
+/// sessions), 1 to read the sessions around them and at most 8 to write: 4 users and the
+/// run's first query stay within the 50 statements of one invocation.
+const USERS_PER_RUN: i64 = 4;
+/// Silent sessions of one user handled per run.
+const SESSIONS_PER_USER: i64 = 50;
 
 #[derive(Deserialize)]
-struct Silent {
+struct SilentUser {
     user_id: f64,
-    #[serde(flatten)]
-    row: SessionRow,
+    users: f64,
 }
 
-pub async fn run(env: &Env) -> Result<()> {
+#[derive(Deserialize)]
+struct Version {
+    ledger_version: f64,
+}
+
+/// One run: the users silent longest first, a bounded slice of them; logs what remains.
+pub async fn run(env: &Env, db: &Db) -> Result<()> {
     let now = UnixMillis::from_js(Date::now().as_millis() as f64);
     let limit_ms = i64::from(env::abandon_after_minutes(env)) * 60_000;
-    let db = env.d1(env::DB)?;
-    let rows = db
-        .prepare(format!(
-            "SELECT user_id, {} FROM time_sessions WHERE status = 'active' AND last_heartbeat_ms < ?1 \
-             ORDER BY last_heartbeat_ms LIMIT ?2",
-            store::SESSION_COLUMNS
-        ))
-        .bind(&[num(now.0 - limit_ms), num(PER_RUN)])?
-        .all()
-        .await?
-        .results::<Silent>()?;
+    let cutoff = now.0 - limit_ms;
+    let slice = db
+        .prepare(
+            "SELECT user_id, (SELECT COUNT(DISTINCT user_id) FROM time_sessions \
+             WHERE status = 'active' AND last_heartbeat_ms < ?1) AS users FROM time_sessions \
+             WHERE status = 'active' AND last_heartbeat_ms < ?1 \
+             GROUP BY user_id ORDER BY MIN(last_heartbeat_ms) LIMIT ?2",
+        )
+        .bind(&[num(cutoff), num(USERS_PER_RUN)])?;
+    let users = db.all(slice).await?.results::<SilentUser>()?;
+    let waiting = users.first().map(|u| u.users as i64).unwrap_or(0);
     let limits = writes::limits(env);
-    let mut abandoned = 0;
-    for silent in rows {
-        let user_id = silent.user_id as i64;
-        let session = silent.row.into_stored();
-        // Decide against the row as it stands at the version the write is fenced on.
-        let version = store::ledger_version(&db, user_id).await?;
-        let Some(current) = store::session(&db, user_id, &session.id).await? else { continue };
-        let Some(ending) = decide_abandon(&current, now, limit_ms) else { continue };
-        match writes::commit(&db, user_id, version, &[Write::End(ending)], limits, now).await {
-            Ok(()) => abandoned += 1,
-            Err(err) => console_error!("abandon {}: {err} (the next run retries)", session.id),
+    let (mut abandoned, mut handled) = (0, 0);
+    for user in &users {
+        let user_id = user.user_id as i64;
+        // The sessions and the version the write is fenced on, read together.
+        let silent = db
+            .prepare(format!(
+                "SELECT {} FROM time_sessions WHERE user_id = ?1 AND status = 'active' \
+                 AND last_heartbeat_ms < ?2 ORDER BY last_heartbeat_ms LIMIT ?3",
+                store::SESSION_COLUMNS
+            ))
+            .bind(&[num(user_id), num(cutoff), num(SESSIONS_PER_USER)])?;
+        let version = db.prepare("SELECT ledger_version FROM users WHERE id = ?1").bind(&[num(user_id)])?;
+        let results = db.batch(vec![version, silent]).await?;
+        let (Some(version), Some(sessions)) = (results.first(), results.get(1)) else { continue };
+        let version = version.results::<Version>()?.first().map(|v| v.ledger_version as i64).unwrap_or(-1);
+        let endings: Vec<Write> = sessions
+            .results::<SessionRow>()?
+            .into_iter()
+            .filter_map(|row| decide_abandon(&row.into_stored(), now, limit_ms))
+            .map(Write::End)
+            .collect();
+        let count = endings.len();
+        match writes::commit(db, user_id, version, &endings, limits, now).await {
+            Ok(()) => {
+                abandoned += count;
+                handled += 1;
+            }
+            Err(err) => console_error!("abandon for user {user_id}: {err} (the next run retries)"),
         }
     }
-    console_log!("abandon job: {abandoned} session(s) abandoned");
+    console_log!(
+        "abandon job: {abandoned} session(s) of {handled} user(s) abandoned; {} user(s) wait for the next run; {}",
+        (waiting - handled).max(0),
+        db.server_timing()
+    );
     Ok(())
+}
+
+/// Sync op ids pruned per run (one statement, oldest first).
+const OP_IDS_PER_RUN: i64 = 5_000;
+
+/// Forgets applied op ids older than the retention, a bounded number per run.
+pub async fn prune_op_log(env: &Env, db: &Db) -> Result<()> {
+    let now = UnixMillis::from_js(Date::now().as_millis() as f64);
+    let cutoff = now.0 - i64::from(env::sync_ops_retention_days(env)) * 86_400_000;
+    let prune = db
+        .prepare(
+            "DELETE FROM sync_ops WHERE (user_id, op_id) IN \
+             (SELECT user_id, op_id FROM sync_ops WHERE applied_ms < ?1 ORDER BY applied_ms LIMIT ?2)",
+        )
+        .bind(&[num(cutoff), num(OP_IDS_PER_RUN)])?;
+    db.run(prune).await
 }

@@ -5,6 +5,7 @@ use worker::{console_error, Date, Env, Response, Result};
 use worktime_core::health::{report, HealthProbe};
 use worktime_core::time::UnixMillis;
 
+use crate::d1::Db;
 use crate::{env, respond};
 
 #[derive(Deserialize)]
@@ -12,8 +13,8 @@ struct Probe {
     ok: f64,
 }
 
-pub async fn get(env: &Env) -> Result<Response> {
-    let database_ok = probe_database(env).await;
+pub async fn get(env: &Env, db: &Db) -> Result<Response> {
+    let database_ok = probe_database(db).await;
     let environment = env::environment(env);
     let probe = HealthProbe {
         now: UnixMillis::from_js(Date::now().as_millis() as f64),
@@ -27,15 +28,8 @@ pub async fn get(env: &Env) -> Result<Response> {
     Ok(response)
 }
 
-async fn probe_database(env: &Env) -> bool {
-    let db = match env.d1(env::DB) {
-        Ok(db) => db,
-        Err(err) => {
-            console_error!("health: D1 binding unavailable: {err}");
-            return false;
-        }
-    };
-    match db.prepare("SELECT 1 AS ok").first::<Probe>(None).await {
+async fn probe_database(db: &Db) -> bool {
+    match db.first::<Probe>(db.prepare("SELECT 1 AS ok")).await {
         Ok(Some(Probe { ok })) => ok == 1.0,
         Ok(None) => false,
         Err(err) => {

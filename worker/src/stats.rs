@@ -1,7 +1,7 @@
 //! `/api/stats/*`: per-day totals in the caller's local days, and per-repository totals.
 
 use serde::Deserialize;
-use worker::{D1Database, Env, Request, Response};
+use worker::{Request, Response};
 use worktime_api::stats::{DailyStats, DayTotals, PrTotals, RepoStats, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS};
 use worktime_api::ErrorCode;
 use worktime_core::stats::{self, DayStat, LocalRange};
@@ -10,7 +10,8 @@ use worktime_core::validate;
 
 use crate::request::{ApiError, Handled, Query};
 use crate::store::{self, num, text};
-use crate::{env, respond};
+use crate::d1::Db;
+use crate::respond;
 
 /// The `days` and `tz_offset_minutes` parameters, and the local range they name.
 fn range_of(query: &Query, now: UnixMillis) -> Handled<(i32, LocalRange)> {
@@ -22,15 +23,15 @@ fn range_of(query: &Query, now: UnixMillis) -> Handled<(i32, LocalRange)> {
 /// Daily totals, overlaps counted once: from the 15-minute buckets when the offset is a
 /// multiple of 15 minutes, otherwise straight from the sessions (exact either way).
 async fn days(
-    db: &D1Database,
+    db: &Db,
     user_id: i64,
     range: &LocalRange,
     offset: i32,
     repo: Option<(&str, &str)>,
 ) -> Handled<Vec<DayTotals>> {
     let from_buckets = if stats::buckets_align(offset) {
-        let rows = store::buckets(db, user_id, range.from_ms, range.to_ms, repo).await?;
-        stats::days_from_buckets(&rows, range, offset)
+        let rows = store::day_totals(db, user_id, range.from_ms, range.to_ms, offset, repo).await?;
+        stats::days_from_totals(&rows, range, offset)
     } else {
         None
     };
@@ -53,12 +54,11 @@ fn day_totals(day: &DayStat) -> DayTotals {
     }
 }
 
-pub async fn daily(req: &Request, env: &Env, user_id: i64, now: UnixMillis) -> Handled<Response> {
+pub async fn daily(req: &Request, db: &Db, user_id: i64, now: UnixMillis) -> Handled<Response> {
     let query = Query::of(req)?;
     query.only(&["days", "tz_offset_minutes"])?;
     let (offset, range) = range_of(&query, now)?;
-    let db = env.d1(env::DB)?;
-    let days = days(&db, user_id, &range, offset, None).await?;
+    let days = days(db, user_id, &range, offset, None).await?;
     let body = DailyStats {
         from: days.first().map(|d| d.date.clone()).unwrap_or_default(),
         to: days.last().map(|d| d.date.clone()).unwrap_or_default(),
@@ -85,7 +85,7 @@ struct Any {
 
 pub async fn repo(
     req: &Request,
-    env: &Env,
+    db: &Db,
     user_id: i64,
     owner: &str,
     name: &str,
@@ -96,7 +96,6 @@ pub async fn repo(
     validate::github_owner(owner).map_err(|v| ApiError::new(ErrorCode::InvalidRequest, v.message))?;
     validate::github_repo(name).map_err(|v| ApiError::new(ErrorCode::InvalidRequest, v.message))?;
     let (offset, range) = range_of(&query, now)?;
-    let db = env.d1(env::DB)?;
     let binds = [num(user_id), text(owner), text(name)];
     let any = db
         .prepare("SELECT COUNT(*) AS n FROM time_sessions WHERE user_id = ?1 AND repo_owner = ?2 AND repo_name = ?3")
@@ -128,7 +127,7 @@ pub async fn repo(
         last_worked: UnixMillis(row.last_end as i64).to_rfc3339(),
     })
     .collect();
-    let days = days(&db, user_id, &range, offset, Some((owner, name))).await?;
+    let days = days(db, user_id, &range, offset, Some((owner, name))).await?;
     let body = RepoStats {
         repo_owner: owner.to_owned(),
         repo_name: name.to_owned(),

@@ -9,10 +9,9 @@
 //! wrote) fails whole and the request is decided again against fresh rows, so the
 //! materialized statistics never drift, whatever runs concurrently.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use serde::Deserialize;
-use worker::{console_warn, D1Database, D1PreparedStatement, Env};
+use worker::{console_warn, Env};
 use worktime_api::sessions::SessionStatus;
 use worktime_api::sync::{OpResult, SyncOp};
 use worktime_api::ErrorCode;
@@ -21,14 +20,15 @@ use worktime_core::sessions::{Ending, Limits, StoredSession};
 use worktime_core::sync_plan::{self, op_type_name, Known, Logging, Write};
 use worktime_core::time::UnixMillis;
 
+use crate::d1::Db;
+use crate::ledger_sql::{self, Seen, Version};
 use crate::request::{ApiError, Handled};
-use crate::store::{self, num, text, SessionRow, SESSION_COLUMNS};
+use crate::store::SessionRow;
 use crate::env;
 
-/// Ids per lookup query: with the user id, under D1's 100 bound parameters.
-const IDS_PER_QUERY: usize = 90;
-/// Decisions per request before giving up on a user whose devices keep writing.
-const ATTEMPTS: u32 = 4;
+/// Decisions per request before giving up on a user whose devices keep writing: each
+/// costs at most 3 + 1 + 8 statements, so three stay inside the 50 of one invocation.
+const ATTEMPTS: u32 = 3;
 
 /// The session limits in force.
 pub fn limits(env: &Env) -> Limits {
@@ -43,11 +43,21 @@ pub struct Applied {
     pub sessions: HashMap<String, StoredSession>,
     /// Whether a session was created.
     pub created: bool,
+    /// Whether anything was written.
+    pub changed: bool,
+}
+
+/// After a committed write: tell the user's live sockets, without delaying the answer.
+pub fn announce(env: &Env, ctx: &worker::Context, user_id: i64, ops: &[SyncOp], applied: &Applied, now: UnixMillis) {
+    if applied.changed {
+        let device = ops.iter().find_map(|op| op.device_id.clone());
+        ctx.wait_until(crate::live::notify(env.clone(), user_id, device, now));
+    }
 }
 
 /// Decides and commits `ops` for `user_id`.
 pub async fn apply(
-    db: &D1Database,
+    db: &Db,
     user_id: i64,
     ops: &[SyncOp],
     now: UnixMillis,
@@ -60,7 +70,8 @@ pub async fn apply(
         match commit(db, user_id, version, &plan.writes, limits, now).await {
             Ok(()) => {
                 let created = plan.writes.iter().any(|w| matches!(w, Write::Insert(_)));
-                return Ok(Applied { results: plan.results, sessions, created });
+                let changed = !plan.writes.is_empty();
+                return Ok(Applied { results: plan.results, sessions, created, changed });
             }
             Err(err) => console_warn!("write of user {user_id} lost a race (attempt {attempt}): {err}"),
         }
@@ -72,9 +83,10 @@ pub async fn apply(
 }
 
 /// Writes `writes` and their statistics in one batch, fenced on the ledger `version`
-/// they were decided at.
+/// they were decided at: each session once, in its final state; the applied ops; the
+/// ledger delta. At most eight statements, whatever the request.
 pub async fn commit(
-    db: &D1Database,
+    db: &Db,
     user_id: i64,
     version: i64,
     writes: &[Write],
@@ -85,23 +97,49 @@ pub async fn commit(
         return Ok(());
     }
     let delta = statistics(db, user_id, writes, limits).await?;
-    let mut statements = store::fence(db, user_id, version)?;
+    let mut created: HashSet<&str> = HashSet::new();
+    let mut last: HashMap<&str, &StoredSession> = HashMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    let mut logs = Vec::new();
     for write in writes {
-        statements.push(match write {
-            Write::Insert(session) => store::insert_session(db, user_id, session)?,
-            Write::End(ending) => store::set_end(db, user_id, &ending.session)?,
-            Write::Heartbeat(session) => store::update_heartbeat(db, user_id, session)?,
-            Write::Log { op_id, op_type, session_id } => log_op(db, user_id, op_id, op_type_name(*op_type), session_id, now)?,
-        });
+        let session = match write {
+            Write::Insert(session) => {
+                created.insert(&session.id);
+                session
+            }
+            Write::End(ending) => &ending.session,
+            Write::Heartbeat(session) => session,
+            Write::Log { op_id, op_type, session_id } => {
+                logs.push((op_id.clone(), op_type_name(*op_type), session_id.clone()));
+                continue;
+            }
+        };
+        if last.insert(&session.id, session).is_none() {
+            order.push(&session.id);
+        }
     }
-    statements.extend(store::ledger_statements(db, user_id, &delta)?);
-    statements.push(store::unfence(db));
+    let (new, old): (Vec<&str>, Vec<&str>) = order.into_iter().partition(|id| created.contains(id));
+    let finals = |ids: Vec<&str>| ids.into_iter().filter_map(|id| last.get(id).copied()).collect::<Vec<_>>();
+    let mut statements = Vec::from(ledger_sql::fence(db, user_id, version)?);
+    // Existing sessions first: a start's new active session may only be inserted once the
+    // same device's previous one is no longer active (one active session per device).
+    if !old.is_empty() {
+        statements.push(ledger_sql::update_sessions(db, user_id, &finals(old))?);
+    }
+    if !new.is_empty() {
+        statements.push(ledger_sql::insert_sessions(db, user_id, &finals(new))?);
+    }
+    if !logs.is_empty() {
+        statements.push(ledger_sql::log_ops(db, user_id, &logs, now.0)?);
+    }
+    statements.extend(ledger_sql::ledger(db, user_id, &delta)?);
+    statements.push(ledger_sql::unfence(db));
     db.batch(statements).await?;
     Ok(())
 }
 
 /// What the writes' moved ends do to attributed seconds and `daily_stats`.
-async fn statistics(db: &D1Database, user_id: i64, writes: &[Write], limits: Limits) -> worker::Result<LedgerDelta> {
+async fn statistics(db: &Db, user_id: i64, writes: &[Write], limits: Limits) -> worker::Result<LedgerDelta> {
     let endings: Vec<&Ending> = writes
         .iter()
         .filter_map(|w| match w {
@@ -110,14 +148,14 @@ async fn statistics(db: &D1Database, user_id: i64, writes: &[Write], limits: Lim
         })
         .collect();
     let mut delta = LedgerDelta::default();
-    if endings.is_empty() {
+    let spans = endings.iter().flat_map(|e| [e.before.span(), e.session.span()]).flatten();
+    let windows = merged_windows(spans.map(|s| (s.start_ms, s.end_ms)));
+    // Zero-length sessions cover no time: nothing to read, nothing to count.
+    if windows.is_empty() {
         return Ok(delta);
     }
-    let windows = merged_windows(endings.iter().flat_map(|e| [e.before.span(), e.session.span()]).flatten().map(|s| (s.start_ms, s.end_ms)));
-    let queries = store::overlapping_queries(db, user_id, &windows, limits.max_session_ms)?;
-    // Zero-length sessions cover no time: nothing to read, nothing to count.
-    let results = if queries.is_empty() { Vec::new() } else { db.batch(queries).await? };
-    let mut ledger = Ledger::new(store::spans_of(&results)?);
+    let found = db.all(ledger_sql::overlapping(db, user_id, &windows, limits.max_session_ms)?).await?;
+    let mut ledger = Ledger::new(ledger_sql::spans_of(&found)?);
     for ending in endings {
         ledger.change(ending.before.span().as_ref(), ending.session.span().as_ref(), &mut delta);
     }
@@ -138,88 +176,35 @@ fn merged_windows(windows: impl Iterator<Item = (i64, i64)>) -> Vec<(i64, i64)> 
     merged
 }
 
-fn log_op(
-    db: &D1Database,
-    user_id: i64,
-    op_id: &str,
-    op_type: &str,
-    session_id: &str,
-    now: UnixMillis,
-) -> worker::Result<D1PreparedStatement> {
-    db.prepare(
-        "INSERT INTO sync_ops (user_id, op_id, op_type, session_id, applied_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )
-    .bind(&[num(user_id), text(op_id), text(op_type), text(session_id), num(now.0)])
-}
-
-#[derive(Deserialize)]
-struct Seen {
-    op_id: String,
-}
-
-#[derive(Deserialize)]
-struct Version {
-    ledger_version: f64,
-}
-
-enum Read {
-    Ops,
-    Sessions,
-    Version,
-}
-
 /// The sessions and applied op ids the ops name, the active session of every device
-/// they name, and the ledger version: one batch (a consistent snapshot).
-async fn read_known(db: &D1Database, user_id: i64, ops: &[SyncOp], logging: Logging) -> Handled<(Known, i64)> {
+/// they name, and the ledger version: one batch (a consistent snapshot), three statements.
+async fn read_known(db: &Db, user_id: i64, ops: &[SyncOp], logging: Logging) -> Handled<(Known, i64)> {
     let (op_ids, session_ids) = sync_plan::referenced_ids(ops);
     let devices = sync_plan::referenced_devices(ops);
-    let mut statements = vec![store::ledger_version_query(db, user_id)?];
-    let mut kinds = vec![Read::Version];
-    if logging == Logging::OpLog {
-        for chunk in op_ids.chunks(IDS_PER_QUERY) {
-            statements.push(in_query(db, "SELECT op_id FROM sync_ops WHERE user_id = ?1 AND op_id IN", user_id, chunk)?);
-            kinds.push(Read::Ops);
-        }
-    }
-    let sessions_sql = format!("SELECT {SESSION_COLUMNS} FROM time_sessions WHERE user_id = ?1 AND id IN");
-    for chunk in session_ids.chunks(IDS_PER_QUERY) {
-        statements.push(in_query(db, &sessions_sql, user_id, chunk)?);
-        kinds.push(Read::Sessions);
-    }
-    let active_sql =
-        format!("SELECT {SESSION_COLUMNS} FROM time_sessions WHERE user_id = ?1 AND status = 'active' AND device_id IN");
-    for chunk in devices.chunks(IDS_PER_QUERY) {
-        statements.push(in_query(db, &active_sql, user_id, chunk)?);
-        kinds.push(Read::Sessions);
+    let check_ops = logging == Logging::OpLog && !op_ids.is_empty();
+    let mut statements = vec![ledger_sql::ledger_version(db, user_id)?, ledger_sql::named_sessions(db, user_id, &session_ids, &devices)?];
+    if check_ops {
+        statements.push(ledger_sql::applied_ops(db, user_id, &op_ids)?);
     }
     let results = db.batch(statements).await?;
     let mut known = Known::default();
-    let mut version = -1;
-    for (result, kind) in results.iter().zip(kinds) {
-        match kind {
-            Read::Version => {
-                version = result.results::<Version>()?.first().map(|v| v.ledger_version as i64).unwrap_or(-1);
+    let version = match results.first() {
+        Some(result) => result.results::<Version>()?.first().map(|v| v.ledger_version as i64).unwrap_or(-1),
+        None => -1,
+    };
+    if let Some(result) = results.get(1) {
+        for row in result.results::<SessionRow>()? {
+            let session = row.into_stored();
+            if session.status == SessionStatus::Active {
+                known.active.insert(session.device_id.clone(), session.id.clone());
             }
-            Read::Ops => known.applied_ops.extend(result.results::<Seen>()?.into_iter().map(|s| s.op_id)),
-            Read::Sessions => {
-                for row in result.results::<SessionRow>()? {
-                    let session = row.into_stored();
-                    if session.status == SessionStatus::Active {
-                        known.active.insert(session.device_id.clone(), session.id.clone());
-                    }
-                    known.sessions.insert(session.id.clone(), session);
-                }
-            }
+            known.sessions.insert(session.id.clone(), session);
         }
     }
+    if let Some(result) = results.get(2) {
+        known.applied_ops.extend(result.results::<Seen>()?.into_iter().map(|s| s.op_id));
+    }
     Ok((known, version))
-}
-
-fn in_query(db: &D1Database, head: &str, user_id: i64, ids: &[String]) -> worker::Result<D1PreparedStatement> {
-    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("?{}", i + 2)).collect();
-    let mut binds = vec![num(user_id)];
-    binds.extend(ids.iter().map(|id| text(id)));
-    db.prepare(format!("{head} ({})", placeholders.join(", "))).bind(&binds)
 }
 
 #[cfg(test)]

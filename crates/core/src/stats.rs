@@ -222,6 +222,33 @@ pub fn days_from_sessions(
     finish(range, acc)
 }
 
+/// One local day's totals as the database sums them from bucket rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayTotal {
+    /// Days since 1970-01-01 in the range's offset.
+    pub day_index: i64,
+    pub seconds: i64,
+    pub sessions: i64,
+}
+
+/// Daily stats from per-day totals summed in the database (rows outside the range are
+/// ignored). Every day of the range is present, zeros included. `None` when buckets cannot
+/// answer the offset exactly (see [`buckets_align`]).
+pub fn days_from_totals(rows: &[DayTotal], range: &LocalRange, tz_offset_minutes: i32) -> Option<Vec<DayStat>> {
+    if !buckets_align(tz_offset_minutes) || range.from_ms.rem_euclid(BUCKET_MS) != 0 {
+        return None;
+    }
+    let first = local_day_index(range.from_ms, tz_offset_minutes);
+    let mut acc = vec![(0_i64, 0_i64); range.days as usize];
+    for row in rows {
+        let slot = usize::try_from(row.day_index - first).ok().and_then(|i| acc.get_mut(i));
+        if let Some(slot) = slot {
+            *slot = (slot.0 + row.seconds, slot.1 + row.sessions);
+        }
+    }
+    Some(finish(range, acc))
+}
+
 /// Exact daily stats from the ended sessions overlapping the range, for any offset, with
 /// overlaps counted once (`crate::overlap`): each day's seconds are those its sessions own;
 /// with `repo`, only that repository's sessions' owned seconds and sessions count (the
@@ -333,6 +360,25 @@ mod tests {
                 stat(d, total, count)
             })
             .collect()
+    }
+
+    #[test]
+    fn totals_summed_per_day_equal_the_bucket_sums() {
+        let range = local_range(utc(2026, 11, 20, 12, 0, 0), 3, 330);
+        let sessions = [(utc(2026, 11, 18, 18, 20, 0), utc(2026, 11, 18, 19, 0, 0)), (utc(2026, 11, 19, 9, 0, 7), utc(2026, 11, 19, 9, 30, 0))];
+        let rows = all_deltas(&sessions);
+        let offset_ms = 330 * 60_000;
+        let mut per_day: BTreeMap<i64, DayTotal> = BTreeMap::new();
+        for row in &rows {
+            let day = (row.bucket_ms + offset_ms).div_euclid(DAY_MS);
+            let first = (row.bucket_ms + offset_ms).rem_euclid(DAY_MS) == 0;
+            let total = per_day.entry(day).or_insert(DayTotal { day_index: day, seconds: 0, sessions: 0 });
+            total.seconds += row.seconds;
+            total.sessions += row.starts + if first { row.running_in } else { 0 };
+        }
+        let totals: Vec<DayTotal> = per_day.into_values().collect();
+        assert_eq!(days_from_totals(&totals, &range, 330), days_from_buckets(&rows, &range, 330));
+        assert_eq!(days_from_totals(&totals, &range, 7), None);
     }
 
     #[test]

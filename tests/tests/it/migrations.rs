@@ -15,6 +15,8 @@ const TIMEOUT: Duration = Duration::from_secs(180);
 const FIRST: &str = "0001_initial_schema.sql";
 const SECOND: &str = "0002_sessions_buckets_sync.sql";
 const THIRD: &str = "0003_devices_overlaps.sql";
+const FOURTH: &str = "0004_revocable_tokens.sql";
+const FIFTH: &str = "0005_sync_ops_retention.sql";
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -133,8 +135,15 @@ fn roll_back(state: &Path, migration: &str) {
     run(state, &["d1", "execute", "DB", "--file", &file]);
 }
 
-const ALL_TABLES: [&str; 6] =
-    ["users", "time_sessions", "daily_stats", "sync_ops", "ledger_fence", "d1_migrations"];
+const ALL_TABLES: [&str; 7] = [
+    "users",
+    "time_sessions",
+    "daily_stats",
+    "sync_ops",
+    "ledger_fence",
+    "revoked_sign_ins",
+    "d1_migrations",
+];
 
 /// A fresh state directory for one test.
 fn fresh_state(name: &str) -> PathBuf {
@@ -163,9 +172,16 @@ fn migrations_apply_roll_back_and_apply_again() {
     for table in ALL_TABLES {
         assert!(full.has(table), "{table} after applying all: {full:?}");
     }
-    assert_eq!(full.applied, [FIRST, SECOND, THIRD]);
+    assert_eq!(full.applied, [FIRST, SECOND, THIRD, FOURTH, FIFTH]);
     let sql = full.sessions_sql();
     assert!(sql.contains("device_id") && sql.contains("attributed_seconds"), "0003's time_sessions: {full:?}");
+    assert!(full.tables["users"].contains("token_version"), "0004's users: {full:?}");
+
+    roll_back(&state, FIFTH);
+    roll_back(&state, FOURTH);
+    let third = snapshot(&state);
+    assert!(!third.has("revoked_sign_ins") && !third.tables["users"].contains("token_version"), "{third:?}");
+    assert_eq!(third.applied, [FIRST, SECOND, THIRD]);
 
     roll_back(&state, THIRD);
     let second = snapshot(&state);
@@ -185,13 +201,15 @@ fn migrations_apply_roll_back_and_apply_again() {
     assert_eq!(first_only.applied, [FIRST]);
 
     apply(&state);
-    assert_eq!(snapshot(&state), full, "re-applying 0002 and 0003 restores the same schema");
+    assert_eq!(snapshot(&state), full, "re-applying 0002 to 0004 restores the same schema");
 
+    roll_back(&state, FIFTH);
+    roll_back(&state, FOURTH);
     roll_back(&state, THIRD);
     roll_back(&state, SECOND);
     roll_back(&state, FIRST);
     let empty = snapshot(&state);
-    for table in ["users", "time_sessions", "daily_stats", "sync_ops", "ending_guard", "ledger_fence"] {
+    for table in ["users", "time_sessions", "daily_stats", "sync_ops", "ending_guard", "ledger_fence", "revoked_sign_ins"] {
         assert!(!empty.has(table), "{table} after rolling everything back: {empty:?}");
     }
     assert!(empty.applied.is_empty(), "{empty:?}");
@@ -205,6 +223,8 @@ fn migrations_apply_roll_back_and_apply_again() {
 fn migration_0003_keeps_existing_rows_and_so_does_its_rollback() {
     let state = fresh_state("migrations-rows");
     apply(&state);
+    roll_back(&state, FIFTH);
+    roll_back(&state, FOURTH);
     roll_back(&state, THIRD);
     // Wave 1's data: a completed and an active session of one user.
     run(&state, &["d1", "execute", "DB", "--command",
@@ -237,6 +257,8 @@ fn migration_0003_keeps_existing_rows_and_so_does_its_rollback() {
         "INSERT INTO time_sessions (user_id, id, repo_owner, repo_name, pr_number, start_ms, \
            status, last_heartbeat_ms, device_id) VALUES \
            (7, 'c', 'o', 'r', 3, 3000000, 'active', 3000000, '11111111-1111-4111-8111-111111111111');"]);
+    roll_back(&state, FIFTH);
+    roll_back(&state, FOURTH);
     roll_back(&state, THIRD);
     let rows = query(&state, "SELECT id, status, end_ms FROM time_sessions ORDER BY id");
     let got: Vec<(String, String, Option<i64>)> = rows

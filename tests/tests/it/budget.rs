@@ -1,0 +1,92 @@
+//! The D1 budget: the Workers Free plan allows 50 queries per invocation and counts every
+//! statement of a batch. Each answer reports its own in `Server-Timing`
+//! (`d1;desc="statements=N, round-trips=M"`); these tests drive the worst cases the
+//! contract allows and hold every route to 50.
+
+use serde_json::{json, Value};
+use worktime_api::paths::{
+    session_end, stats_repo, AUTH_REFRESH, HEALTH, LIVE_TICKET, SESSIONS, SESSIONS_START, STATS_DAILY, SYNC,
+};
+use worktime_api::sync::{OpStatus, SyncResponse, MAX_OPS};
+use worktime_tests::model::assert_daily_matches;
+use worktime_tests::{authed, call, new_user, now_s_ms, rfc3339, uuid, Answer, HOUR_MS, MINUTE_MS};
+
+const BUDGET: u32 = 50;
+
+/// `(statements, round trips)` from an answer's `Server-Timing`.
+fn d1_cost(answer: &Answer) -> (u32, u32) {
+    let header = answer.header("Server-Timing").unwrap_or_else(|| panic!("no Server-Timing: {answer:?}"));
+    let number = |name: &str| -> u32 {
+        let at = header.find(&format!("{name}=")).unwrap_or_else(|| panic!("{name} in {header}"));
+        header[at + name.len() + 1..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(u32::MAX)
+    };
+    (number("statements"), number("round-trips"))
+}
+
+fn within_budget(what: &str, answer: &Answer) -> (u32, u32) {
+    let cost = d1_cost(answer);
+    println!("{what}: {} statements, {} round trips", cost.0, cost.1);
+    assert!(cost.0 <= BUDGET, "{what}: {} D1 statements > {BUDGET}", cost.0);
+    cost
+}
+
+#[test]
+fn a_full_sync_of_the_longest_overlapping_sessions_stays_within_50_statements() {
+    let user = new_user();
+    let now = now_s_ms();
+    let sessions = MAX_OPS / 2;
+    let mut ops: Vec<Value> = Vec::new();
+    let mut intervals = Vec::new();
+    for i in 0..sessions as i64 {
+        let (id, device) = (uuid(), uuid());
+        let start = now - 24 * HOUR_MS - i * MINUTE_MS;
+        ops.push(json!({"op_id": uuid(), "type": "start", "session_id": id, "repo_owner": "octo",
+            "repo_name": format!("r{}", i % 7), "pr_number": i + 1, "start_time": rfc3339(start), "device_id": device}));
+        ops.push(json!({"op_id": uuid(), "type": "end", "session_id": id,
+            "end_time": rfc3339(start + 24 * HOUR_MS), "device_id": device}));
+        intervals.push((start, start + 24 * HOUR_MS));
+    }
+    let answer = authed("POST", SYNC, &user.jwt, Some(&json!({ "ops": ops })));
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let results = answer.parse::<SyncResponse>().results;
+    assert!(results.iter().all(|r| r.status == OpStatus::Applied), "{results:?}");
+    within_budget("sync of 100 ops (50 overlapping 24 h sessions)", &answer);
+    // And the statistics it wrote are exact.
+    assert_daily_matches(&user.jwt, &intervals, 3, 0);
+    // The same ops again: all duplicates, still within budget.
+    let replay = authed("POST", SYNC, &user.jwt, Some(&json!({ "ops": ops })));
+    let results = replay.parse::<SyncResponse>().results;
+    assert!(results.iter().all(|r| r.status == OpStatus::Duplicate), "{results:?}");
+    within_budget("replayed sync of 100 ops", &replay);
+}
+
+#[test]
+fn every_route_at_its_worst_stays_within_50_statements() {
+    let user = new_user();
+    let now = now_s_ms();
+    let id = uuid();
+    let start = now - 24 * HOUR_MS;
+    let body = json!({"id": id, "repo_owner": "octo", "repo_name": "big", "pr_number": 1,
+                      "start_time": rfc3339(start), "device_id": uuid()});
+    let started = authed("POST", SESSIONS_START, &user.jwt, Some(&body));
+    assert_eq!(started.status, 201, "{}", started.body);
+    within_budget("start", &started);
+    let device = body["device_id"].clone();
+    let ended = authed("PATCH", &session_end(&id), &user.jwt,
+                       Some(&json!({"end_time": rfc3339(start + 24 * HOUR_MS), "device_id": device})));
+    assert_eq!(ended.status, 200, "{}", ended.body);
+    within_budget("end of the longest session", &ended);
+    for (method, path) in [
+        ("GET", format!("{STATS_DAILY}?days=366&tz_offset_minutes=330")),
+        ("GET", format!("{STATS_DAILY}?days=366&tz_offset_minutes=7")),
+        ("GET", format!("{}?days=366", stats_repo("octo", "big"))),
+        ("GET", format!("{SESSIONS}?limit=100")),
+        ("POST", AUTH_REFRESH.to_owned()),
+        ("POST", LIVE_TICKET.to_owned()),
+    ] {
+        let answer = authed(method, &path, &user.jwt, None);
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+        within_budget(&path, &answer);
+    }
+    within_budget("health", &call("GET", HEALTH, &[], None));
+}

@@ -1,0 +1,162 @@
+//! The statements of the write path, each taking its whole list of rows as one JSON
+//! parameter (`json_each`): whatever a request holds — 100 ops, sessions of 24 hours,
+//! thousands of bucket rows — its reads are four statements and its write batch at most
+//! eight, far inside the Free plan's 50 per invocation, and no statement binds more than
+//! four parameters (D1 allows 100).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use worker::{D1PreparedStatement, D1Result, Result};
+use worktime_core::overlap::{LedgerDelta, Span};
+use worktime_core::sessions::StoredSession;
+
+use crate::d1::Db;
+use crate::store::{self, num, SpanSql, SESSION_COLUMNS};
+
+/// The user's ledger version (the fence's value), read in the same batch as the rows.
+pub fn ledger_version(db: &Db, user_id: i64) -> Result<D1PreparedStatement> {
+    db.prepare("SELECT ledger_version FROM users WHERE id = ?1").bind(&[num(user_id)])
+}
+
+/// The op ids among `op_ids` the user applied before.
+pub fn applied_ops(db: &Db, user_id: i64, op_ids: &[String]) -> Result<D1PreparedStatement> {
+    db.prepare("SELECT op_id FROM sync_ops WHERE user_id = ?1 AND op_id IN (SELECT value FROM json_each(?2))")
+        .bind(&[num(user_id), store::json(&json!(op_ids))])
+}
+
+/// The user's sessions with these ids, and the active session of each of these devices.
+pub fn named_sessions(db: &Db, user_id: i64, ids: &[String], devices: &[String]) -> Result<D1PreparedStatement> {
+    db.prepare(format!(
+        "SELECT {SESSION_COLUMNS} FROM time_sessions WHERE user_id = ?1 AND \
+         (id IN (SELECT value FROM json_each(?2)) \
+          OR (status = 'active' AND device_id IN (SELECT value FROM json_each(?3))))"
+    ))
+    .bind(&[num(user_id), store::json(&json!(ids)), store::json(&json!(devices))])
+}
+
+/// The user's ended sessions overlapping any window `[from, to)`; sessions last at most
+/// `max_session_ms`, which bounds each window's index range.
+pub fn overlapping(db: &Db, user_id: i64, windows: &[(i64, i64)], max_session_ms: i64) -> Result<D1PreparedStatement> {
+    let windows: Vec<[i64; 2]> = windows.iter().map(|&(from, to)| [from, to]).collect();
+    db.prepare(
+        "SELECT DISTINCT t.id, t.repo_owner, t.repo_name, t.start_ms, t.end_ms \
+         FROM json_each(?2) AS w JOIN time_sessions AS t \
+         ON t.user_id = ?1 AND t.status != 'active' AND t.end_ms > t.start_ms \
+         AND t.start_ms >= json_extract(w.value, '$[0]') - ?3 \
+         AND t.start_ms < json_extract(w.value, '$[1]') \
+         AND t.end_ms > json_extract(w.value, '$[0]')",
+    )
+    .bind(&[num(user_id), store::json(&json!(windows)), num(max_session_ms)])
+}
+
+/// The spans in the result of [`overlapping`].
+pub fn spans_of(result: &D1Result) -> Result<Vec<Span>> {
+    Ok(result.results::<SpanSql>()?.into_iter().map(SpanSql::into_span).collect())
+}
+
+/// The first statements of a write batch: fail the whole batch (a transaction) unless the
+/// user's ledger is still at `version`, then move it on. The batch ends with [`unfence`].
+pub fn fence(db: &Db, user_id: i64, version: i64) -> Result<[D1PreparedStatement; 2]> {
+    Ok([
+        db.prepare("INSERT INTO ledger_fence (ok) VALUES ((SELECT ledger_version FROM users WHERE id = ?1) IS ?2)")
+            .bind(&[num(user_id), num(version)])?,
+        db.prepare("UPDATE users SET ledger_version = ledger_version + 1 WHERE id = ?1").bind(&[num(user_id)])?,
+    ])
+}
+
+/// The last statement of a fenced batch.
+pub fn unfence(db: &Db) -> D1PreparedStatement {
+    db.prepare("DELETE FROM ledger_fence")
+}
+
+fn session_json(s: &StoredSession) -> Value {
+    json!({
+        "id": s.id, "owner": s.repo_owner, "name": s.repo_name, "pr": s.pr_number,
+        "start": s.start_ms, "end": s.end_ms, "duration": s.duration_seconds(),
+        "status": s.status.as_str(), "beat": s.last_heartbeat_ms, "tz": s.tz_offset_minutes,
+        "device": s.device_id,
+    })
+}
+
+/// Inserts new sessions in their final state.
+pub fn insert_sessions(db: &Db, user_id: i64, sessions: &[&StoredSession]) -> Result<D1PreparedStatement> {
+    let rows: Vec<Value> = sessions.iter().map(|s| session_json(s)).collect();
+    db.prepare(
+        "INSERT INTO time_sessions (user_id, id, repo_owner, repo_name, pr_number, start_ms, end_ms, \
+         duration_seconds, status, last_heartbeat_ms, tz_offset_minutes, device_id) \
+         SELECT ?1, value ->> '$.id', value ->> '$.owner', value ->> '$.name', value ->> '$.pr', \
+         value ->> '$.start', value ->> '$.end', value ->> '$.duration', value ->> '$.status', \
+         value ->> '$.beat', value ->> '$.tz', value ->> '$.device' FROM json_each(?2)",
+    )
+    .bind(&[num(user_id), store::json(&Value::Array(rows))])
+}
+
+/// Brings existing sessions to their final state (end, duration, status, last heartbeat).
+pub fn update_sessions(db: &Db, user_id: i64, sessions: &[&StoredSession]) -> Result<D1PreparedStatement> {
+    let rows: Vec<Value> = sessions.iter().map(|s| session_json(s)).collect();
+    db.prepare(
+        "UPDATE time_sessions SET end_ms = j.end_ms, duration_seconds = j.duration, status = j.status, \
+         last_heartbeat_ms = j.beat FROM (SELECT value ->> '$.id' AS id, value ->> '$.end' AS end_ms, \
+         value ->> '$.duration' AS duration, value ->> '$.status' AS status, value ->> '$.beat' AS beat \
+         FROM json_each(?2)) AS j WHERE time_sessions.user_id = ?1 AND time_sessions.id = j.id",
+    )
+    .bind(&[num(user_id), store::json(&Value::Array(rows))])
+}
+
+/// Records applied ops: `(op_id, op_type, session_id)`.
+pub fn log_ops(db: &Db, user_id: i64, ops: &[(String, &str, String)], now_ms: i64) -> Result<D1PreparedStatement> {
+    let rows: Vec<Value> = ops.iter().map(|(op, kind, session)| json!([op, kind, session])).collect();
+    db.prepare(
+        "INSERT INTO sync_ops (user_id, op_id, op_type, session_id, applied_ms) \
+         SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', ?3 FROM json_each(?2)",
+    )
+    .bind(&[num(user_id), store::json(&Value::Array(rows)), num(now_ms)])
+}
+
+/// The statements adding `delta` to sessions' attributed seconds and to `daily_stats`
+/// (none for an empty part). Run after the sessions are inserted.
+pub fn ledger(db: &Db, user_id: i64, delta: &LedgerDelta) -> Result<Vec<D1PreparedStatement>> {
+    let mut statements = Vec::new();
+    if !delta.sessions.is_empty() {
+        let rows: BTreeMap<&String, &i64> = delta.sessions.iter().collect();
+        statements.push(
+            db.prepare(
+                "UPDATE time_sessions SET attributed_seconds = attributed_seconds + j.seconds \
+                 FROM (SELECT key AS id, value AS seconds FROM json_each(?2)) AS j \
+                 WHERE time_sessions.user_id = ?1 AND time_sessions.id = j.id",
+            )
+            .bind(&[num(user_id), store::json(&json!(rows))])?,
+        );
+    }
+    if !delta.buckets.is_empty() {
+        let rows: Vec<Value> = delta
+            .buckets
+            .iter()
+            .map(|((bucket, _, _), c)| json!([bucket, c.repo_owner, c.repo_name, c.seconds, c.starts, c.running_in]))
+            .collect();
+        statements.push(
+            db.prepare(
+                "INSERT INTO daily_stats (user_id, bucket_ms, repo_owner, repo_name, seconds, starts, running_in) \
+                 SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', \
+                 value ->> '$[4]', value ->> '$[5]' FROM json_each(?2) WHERE true \
+                 ON CONFLICT (user_id, bucket_ms, repo_owner, repo_name) DO UPDATE SET \
+                 seconds = seconds + excluded.seconds, starts = starts + excluded.starts, \
+                 running_in = running_in + excluded.running_in",
+            )
+            .bind(&[num(user_id), store::json(&Value::Array(rows))])?,
+        );
+    }
+    Ok(statements)
+}
+
+#[derive(Deserialize)]
+pub struct Version {
+    pub ledger_version: f64,
+}
+
+#[derive(Deserialize)]
+pub struct Seen {
+    pub op_id: String,
+}
