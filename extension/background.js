@@ -4,8 +4,15 @@
 // wasm module is initialised lazily inside handlers (no top-level await, no dynamic
 // import()); nothing lives only in memory — the SDK saves its state to
 // chrome.storage.local before every request, and alarms are re-created at every start.
-// Decisions (what to track, when to retry) live in the SDK; this file only moves events,
-// timers and messages.
+// Decisions (what to track, when to retry, when to reconnect the live socket) live in the
+// SDK; this file only moves events, timers and messages.
+//
+// Live updates: while a popup is open it holds a port named "live"; with at least one such
+// port the SDK keeps a WebSocket to the backend (`sdk.live`) and every event it reports is
+// posted to every port; the last port's disconnect stops it (`sdk.stopLive`). The cost: the
+// socket (and its ping every 20 s) exists only while a popup is open, and so does what keeps
+// this service worker alive for it — the popup's messages and the socket's traffic. With
+// no popup open there is no socket, and the worker may be stopped as usual.
 import init, { WorkTime } from "./pkg/worktime_sdk.js";
 
 const SETTINGS_KEY = "worktime.settings";
@@ -122,13 +129,18 @@ async function answer(message) {
     case "signOut":
       await worktime.signOut();
       return { status: worktime.status() };
+    case "signOutEverywhere":
+      await worktime.signOutEverywhere();
+      return { status: worktime.status() };
     case "settingsChanged": {
       await serially(async () => {
         const old = await client?.catch(() => null);
         client = null;
+        old?.stopLive();
         old?.free();
       });
       await evaluate();
+      if (livePorts.size) await startLive();
       return {};
     }
     default:
@@ -136,7 +148,37 @@ async function answer(message) {
   }
 }
 
+// --- live updates for open popups ---
+
+const livePorts = new Set();
+
+function broadcast(event) {
+  for (const port of livePorts) {
+    try {
+      port.postMessage(event);
+    } catch {
+      livePorts.delete(port); // disconnected meanwhile
+    }
+  }
+}
+
+/** (Re)starts the SDK's live connection; it ignores the call when signed out. */
+async function startLive() {
+  const worktime = await sdk();
+  worktime.live(broadcast);
+}
+
 // --- listeners: registered synchronously at top level ---
+
+chrome.runtime.onConnect.addListener((port) => {
+  if (port.name !== "live") return;
+  livePorts.add(port);
+  port.onDisconnect.addListener(() => {
+    livePorts.delete(port);
+    if (livePorts.size === 0) client?.then((worktime) => worktime.stopLive()).catch(() => {});
+  });
+  startLive().catch((error) => console.warn("WorkTime: live updates:", error));
+});
 
 chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
   answer(message)

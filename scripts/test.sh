@@ -8,7 +8,8 @@
 #                 directly and through a fault-injecting proxy on 127.0.0.1:8793
 #   4. e2e      — the real extension in Chromium (Playwright): tracking across tabs, offline
 #                 and back, a stopped service worker, GitHub's client-side navigation,
-#                 sign-in through launchWebAuthFlow; popup screenshots in test-output/
+#                 sign-in through launchWebAuthFlow, two devices of one user, live updates
+#                 and sign-out everywhere; popup screenshots in test-output/
 #   5. config   — a worker with a too-short JWT_SECRET refuses to serve
 #   6. api-fuzz — schemathesis: >= 1000 generated requests from the OpenAPI document, no
 #                 5xx, no response outside the document (worker restarted without the
@@ -81,7 +82,7 @@ if worker_up; then
   export WORKTIME_TEST_JWT_SECRET=$JWT_SECRET WORKTIME_TEST_STATE_DIR="$OUT/wrangler-state"
   tier worker 900 cargo test -p worktime-tests --lib --bins --test it --test abandon
   tier sdk-wasm 900 wasm-pack test --mode no-install --headless --chrome \
-    --chromedriver "$CHROMEDRIVER" crates/sdk --test health --test sync
+    --chromedriver "$CHROMEDRIVER" crates/sdk --test health --test sync --test live
   echo "=== building the SDK into extension/pkg"
   if wasm-pack --quiet build --mode no-install --release --target web --no-pack \
       --out-dir ../../extension/pkg --out-name worktime_sdk crates/sdk; then
@@ -111,7 +112,7 @@ if worker_up; then
       --var "API_RATE_LIMIT_PER_MINUTE:100000" --var "AUTH_RATE_LIMIT_PER_MINUTE:100000"; then
     # The token goes through the environment so the tier's command line (logged) has none.
     export WORKTIME_FUZZ_JWT
-    WORKTIME_FUZZ_JWT=$(curl -fsS -X POST "$BASE_URL/auth/github/callback" -d '{"code":"test-code:31337:fuzzer"}' \
+    WORKTIME_FUZZ_JWT=$(curl -fsS -X POST "$BASE_URL/auth/github/callback" -d '{"code":"test-code:31337:fuzzer","code_verifier":"fuzz-verifier-0123456789-abcdefghijklmnopqrstuvwxyz"}' \
       | sed -n 's/.*"jwt":"\([^"]*\)".*/\1/p')
     tier api-fuzz 200 "$WT_ROOT/scripts/schemathesis.sh" "$BASE_URL" "$OUT/schemathesis"
   else

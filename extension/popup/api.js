@@ -23,6 +23,7 @@ const TIMEOUTS_MS = {
   // Sign-in waits for the user in GitHub's window.
   signIn: 600_000,
   signOut: 20_000,
+  signOutEverywhere: 20_000,
   settingsChanged: 8_000,
 };
 

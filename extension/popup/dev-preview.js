@@ -54,6 +54,10 @@ async function answer(message) {
     Object.assign(world.status, { signed_in: false, sign_in_needed: false, user: null });
     return { ok: true, status: structuredClone(world.status) };
   }
+  if (type === "signOutEverywhere") {
+    Object.assign(world.status, { signed_in: false, sign_in_needed: false, user: null });
+    return { ok: true, status: structuredClone(world.status) };
+  }
   if (type === "settingsChanged") return { ok: true };
   return { ok: false, error: `Unknown message type “${type}”.` };
 }

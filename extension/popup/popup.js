@@ -1,7 +1,9 @@
 // WorkTime popup. Everything comes from the service worker through the messages of
-// ../PROTOCOL.md (status, syncNow, stats, history, signIn, signOut); this page keeps no
-// data of its own. Renders the sync status, the running session with a live timer, today's
-// total, a 30-day chart, a per-repository breakdown and the paged session history.
+// ../PROTOCOL.md (status, syncNow, stats, history, signIn, signOut, signOutEverywhere) and
+// the "live" port; this page keeps no data of its own. Renders the sync status, the running
+// session with a live timer, today's total, a 30-day chart, a per-repository breakdown and
+// the paged session history. While it is open, the live port tells it when another device
+// wrote (or when to poll), and it re-reads what it shows.
 
 import { ask } from "./api.js";
 import { drawChart } from "./chart.js";
@@ -21,7 +23,7 @@ const $ = (id) => document.getElementById(id);
 const ui = Object.fromEntries(Object.entries({
   content: "content", unavailable: "unavailable", unavailableDetail: "unavailable-detail", retry: "retry",
   user: "user", avatar: "avatar", avatarFallback: "avatar-fallback", username: "username",
-  signOut: "sign-out", options: "open-options", syncStatus: "sync-status", signIn: "sign-in", syncNow: "sync-now",
+  signOut: "sign-out", signOutEverywhere: "sign-out-everywhere", options: "open-options", syncStatus: "sync-status", signIn: "sign-in", syncNow: "sync-now",
   current: "current-session", today: "today-total", offlineNote: "offline-note",
   chart: "chart", rangeTotal: "range-total", statsError: "stats-error", repos: "repo-breakdown", repoNote: "repo-note",
   history: "history", historyLegend: "history-legend", historyError: "history-error", pageInfo: "page-info",
@@ -206,6 +208,7 @@ function renderStatus() {
   ui.signIn.disabled = state.signingIn;
   ui.signIn.textContent = state.signingIn ? "Waiting for GitHub…" : "Sign in with GitHub";
   ui.signOut.disabled = state.signingIn;
+  ui.signOutEverywhere.disabled = state.signingIn;
 }
 
 function renderCurrent() {
@@ -340,6 +343,7 @@ ui.signIn.addEventListener("click", async () => {
   }
   state.signingIn = false;
   state.historyOffset = 0;
+  connectLive(); // a new sign-in: live updates (again)
   await refreshAll();
 });
 
@@ -352,6 +356,24 @@ ui.signOut.addEventListener("click", async () => {
     state.notice = `Sign-out did not finish: ${lowerFirst(error.message)}`;
   }
   ui.signOut.disabled = false;
+  state.historyOffset = 0;
+  await refreshAll();
+});
+
+ui.signOutEverywhere.addEventListener("click", async () => {
+  const sure = confirm("Sign out of WorkTime on every browser and computer where you are signed in?\n\n"
+    + "Time tracked there stays saved and is sent after the next sign-in.");
+  if (!sure) return;
+  state.notice = null;
+  ui.signOut.disabled = true;
+  ui.signOutEverywhere.disabled = true;
+  try {
+    await ask({ type: "signOutEverywhere" });
+  } catch (error) {
+    state.notice = error.message; // the SDK's sentence says what happened and what to do
+  }
+  ui.signOut.disabled = false;
+  ui.signOutEverywhere.disabled = false;
   state.historyOffset = 0;
   await refreshAll();
 });
@@ -379,6 +401,61 @@ ui.retry.addEventListener("click", () => {
   refreshAll();
 });
 
+// ---- Live updates ----------------------------------------------------------------------
+// The service worker keeps a WebSocket to the backend while this port is open and posts
+// what the SDK reports (see ../PROTOCOL.md). Everything decided is the SDK's: this only
+// re-reads on its word.
+
+let livePort = null;
+let reloading = null; // the running reloadData, so bursts of events coalesce
+let reloadAgain = false;
+
+async function reloadOnce() {
+  if (reloading) {
+    reloadAgain = true;
+    return reloading;
+  }
+  reloading = (async () => {
+    do {
+      reloadAgain = false;
+      await reloadData();
+    } while (reloadAgain);
+  })().finally(() => { reloading = null; });
+  return reloading;
+}
+
+function onLive(event) {
+  if ((event?.type === "changed" && !event.this_device) || event?.type === "poll") {
+    reloadOnce();
+  } else if (event?.type === "signed_out") {
+    // Re-read the status (now "sign-in needed", or signed out), and the data if it changed.
+    loadStatus({ quiet: true }).then((ok) => { if (ok && dataKey() !== state.dataKey) reloadOnce(); });
+  }
+}
+
+function connectLive() {
+  const runtime = globalThis.chrome?.runtime;
+  if (!runtime?.connect) return; // not in the extension (dev preview)
+  const old = livePort;
+  livePort = null;
+  old?.disconnect();
+  let port;
+  try {
+    port = runtime.connect({ name: "live" });
+  } catch {
+    return;
+  }
+  livePort = port;
+  port.onMessage.addListener(onLive);
+  // The service worker stopped (or restarted): connect again, which wakes it.
+  port.onDisconnect.addListener(() => {
+    if (livePort !== port) return;
+    livePort = null;
+    setTimeout(() => { if (!livePort) connectLive(); }, 1_000);
+  });
+}
+
+connectLive();
 setInterval(tick, 1_000);
 setInterval(poll, POLL_MS);
 document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });

@@ -314,7 +314,9 @@ export class Browser {
   /** Signs the extension in as `user` (fake GitHub static code) and checks the status. */
   async signIn(user) {
     const before = await proxyStats();
-    const status = await this.sw(async (code) => (await globalThis.worktime.sdk()).signIn(code), user.code);
+    // Static test codes need no real PKCE pair, but the worker requires a verifier.
+    const status = await this.sw(async (code) => (await globalThis.worktime.sdk())
+      .signIn(code, "e2e-test-verifier-0123456789-abcdefghijklmnopqrstuv"), user.code);
     assert(status?.signed_in === true && status.user?.username === user.login,
       `sign-in failed: ${JSON.stringify(status)}`);
     // Through the proxy, not some other backend (e.g. the SDK's previous backendUrl).
@@ -455,12 +457,15 @@ async function request(what, url, init) {
   }
 }
 
+/** A PKCE verifier for direct sign-ins: static test codes accept any, the worker needs one. */
+const SERVER_VERIFIER = "e2e-server-verifier-0123456789-abcdefghijklmnopqrst";
+
 /** Signs `user` in at the worker directly: answers the JWT. */
 export async function serverToken(user) {
   const response = await request("server sign-in", `${env.baseUrl}/auth/github/callback`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ code: user.code }),
+    body: JSON.stringify({ code: user.code, code_verifier: SERVER_VERIFIER }),
   });
   const body = await response.json().catch(() => null);
   assert(response.ok && body?.jwt, `server sign-in: HTTP ${response.status} ${JSON.stringify(body)}`);

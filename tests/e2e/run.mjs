@@ -27,8 +27,9 @@ import * as spaNavigation from "./scenarios/spa-navigation.mjs";
 import * as popup from "./scenarios/popup.mjs";
 import * as webSignIn from "./scenarios/web-sign-in.mjs";
 import * as twoDevices from "./scenarios/two-devices.mjs";
+import * as live from "./scenarios/live.mjs";
 
-const SCENARIOS = [tabs, offline, workerRestart, spaNavigation, popup, webSignIn, twoDevices];
+const SCENARIOS = [tabs, offline, workerRestart, spaNavigation, popup, webSignIn, twoDevices, live];
 
 function withTimeout(promise, ms, name) {
   let timer;

@@ -8,6 +8,7 @@
 
 mod error;
 mod http;
+mod live;
 mod platform;
 mod storage;
 mod transport;

@@ -99,6 +99,22 @@ export interface StatsResult {
   session_count: number;
 }
 
+/** What `live(onChange)` reports. */
+export type LiveEvent =
+  /** A write of the user committed (`at`, RFC 3339): re-read what is shown, unless
+   *  `this_device` (this installation's own write). `device_id` is null for the server's
+   *  own jobs. */
+  | { type: "changed"; at: string; device_id: string | null; this_device: boolean }
+  /** Re-read what is shown: every 30 s while the live socket is refused, and once after a
+   *  lost socket was reopened. */
+  | { type: "poll" }
+  /** The sign-in ended (here, on the server or everywhere): the connection stopped;
+   *  `status()` now says what to show. */
+  | { type: "signed_out" };
+
+/** Where the live connection stands (`liveState()`). */
+export type LiveState = "stopped" | "connecting" | "open" | "retrying" | "polling";
+
 export interface HistoryResult {
   source: "server" | "local";
   /** Server sessions of all the user's devices (the API's shape, with `device_id`) or

@@ -2,6 +2,8 @@
 //! it answers and the user is signed in, otherwise computed from local history. Every
 //! result says where it came from.
 
+use std::cell::Cell;
+
 use gloo_net::http::Method;
 use serde::Serialize;
 use worktime_api::sessions::SessionList;
@@ -28,6 +30,8 @@ pub struct Context {
     pub tz_offset_minutes: i32,
     /// This installation's device id, to mark its sessions among the server's.
     pub device_id: String,
+    /// Set when the server refused `bearer` (401), for the engine to hear about.
+    pub refused: Cell<bool>,
 }
 
 #[derive(Serialize)]
@@ -66,6 +70,10 @@ async fn get<T: serde::de::DeserializeOwned>(context: &Context, path: &str) -> O
     let url = format!("{}{path}", context.base_url);
     match transport::fetch(Method::GET, &url, Some(bearer), None).await {
         worktime_core::client::Outcome::Http { status: 200, body, .. } => serde_json::from_str(&body).ok(),
+        worktime_core::client::Outcome::Http { status: 401, .. } => {
+            context.refused.set(true);
+            None
+        }
         _ => None,
     }
 }

@@ -4,7 +4,8 @@
 //! and `fetch`, and follows the engine's call rule — after every call, drain the requests
 //! the engine wants, persist its snapshot before sending, report every outcome, and arm a
 //! timer for the next retry. The engine lives in a `RefCell` that is only ever borrowed
-//! between awaits, never across one, so concurrent calls from JavaScript are safe.
+//! between awaits, never across one, so concurrent calls from JavaScript are safe. The live
+//! connection (`live.rs`) is a second state machine next to the engine, driven the same way.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -15,12 +16,15 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local};
 use worktime_api::auth::AuthResponse;
-use worktime_core::client::{Engine, EngineConfig, Outcome, StartInput, Status, SyncReason};
+use worktime_core::client::{
+    Engine, EngineConfig, Live, Outcome, SignOutResult, SignOutScope, StartInput, Status, SyncReason,
+};
 use worktime_core::presence::{decide, Action, IdleState, Observation, RepoFilter, Running};
 use worktime_core::time::UnixMillis;
 
+use crate::live::LiveIo;
 use crate::storage::Store;
-use crate::{platform, transport, views};
+use crate::{live, platform, transport, views};
 
 /// Retry timers further away than this are left to `chrome.alarms` (see `nextWakeAt`):
 /// a service worker idle for 30 s is stopped, and its timers with it.
@@ -69,21 +73,24 @@ pub struct WorkTime {
     inner: Rc<Inner>,
 }
 
-struct Inner {
-    engine: RefCell<Engine>,
-    base_url: String,
+pub(crate) struct Inner {
+    pub(crate) engine: RefCell<Engine>,
+    pub(crate) base_url: String,
     store: Store,
     key: String,
     /// Whether the last request got an HTTP answer.
     reachable: Cell<Option<bool>>,
     timer: RefCell<Option<Timeout>>,
+    /// The live connection's state machine and its IO (socket, timer, callback).
+    pub(crate) live: RefCell<Live>,
+    pub(crate) live_io: RefCell<LiveIo>,
 }
 
 fn js_error(message: impl std::fmt::Display) -> JsValue {
     JsError::new(&message.to_string()).into()
 }
 
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
 }
 
@@ -209,7 +216,12 @@ impl WorkTime {
     #[wasm_bindgen(unchecked_return_type = "Promise<StatsResult>")]
     pub fn stats(&self, days: u32) -> js_sys::Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { to_js(&views::stats(&inner.view_context(), days).await) })
+        future_to_promise(async move {
+            let context = inner.view_context();
+            let stats = views::stats(&context, days).await;
+            inner.after_view(&context).await;
+            to_js(&stats)
+        })
     }
 
     /// Sessions, newest first: from the backend when reachable and signed in, otherwise
@@ -218,7 +230,10 @@ impl WorkTime {
     pub fn history(&self, limit: u32, offset: u32) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            to_js(&views::history(&inner.view_context(), limit, offset).await)
+            let context = inner.view_context();
+            let history = views::history(&context, limit, offset).await;
+            inner.after_view(&context).await;
+            to_js(&history)
         })
     }
 
@@ -250,15 +265,57 @@ impl WorkTime {
         })
     }
 
-    /// Forgets the token and user; tracked time stays queued for the next sign-in.
+    /// Ends this sign-in on the server (`POST /auth/logout`, best effort: offline it
+    /// signs out here all the same) and forgets the token and user; tracked time stays
+    /// queued for the next sign-in. Stops the live connection (`signed_out`).
     #[wasm_bindgen(js_name = signOut, unchecked_return_type = "Promise<void>")]
     pub fn sign_out(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            inner.engine.borrow_mut().sign_out();
-            inner.pump(None).await;
+            if let SignOutResult::LocalOnly(reason) | SignOutResult::NotDone(reason) =
+                inner.sign_out_with(SignOutScope::ThisSignIn).await
+            {
+                web_sys_log(&format!("WorkTime: {reason}"));
+            }
             Ok(JsValue::UNDEFINED)
         })
+    }
+
+    /// Signs the user out on every device (`POST /auth/logout-all`), then here. Rejects,
+    /// still signed in, when the server could not be reached or refused; rejects signed
+    /// out when this sign-in had already ended (the others could not be signed out).
+    #[wasm_bindgen(js_name = signOutEverywhere, unchecked_return_type = "Promise<void>")]
+    pub fn sign_out_everywhere(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            match inner.sign_out_with(SignOutScope::Everywhere).await {
+                SignOutResult::Done => Ok(JsValue::UNDEFINED),
+                SignOutResult::LocalOnly(reason) | SignOutResult::NotDone(reason) => Err(js_error(reason)),
+            }
+        })
+    }
+
+    /// Starts the live connection (signed in only; returns whether it runs) and calls
+    /// `onChange` with `{ type: "changed", at, device_id, this_device }` after every
+    /// committed write of the user, `{ type: "poll" }` when the socket is refused (every
+    /// 30 s) or was reopened, and `{ type: "signed_out" }` when the sign-in ended (the
+    /// connection then stops; `status()` says what to show). Calling it again while it
+    /// runs only replaces the callback.
+    #[wasm_bindgen(js_name = live)]
+    pub fn live(&self, #[wasm_bindgen(unchecked_param_type = "(event: LiveEvent) => void")] on_change: js_sys::Function) -> bool {
+        self.inner.start_live(on_change)
+    }
+
+    /// Stops the live connection: the socket is closed and the callback not called again.
+    #[wasm_bindgen(js_name = stopLive)]
+    pub fn stop_live(&self) {
+        self.inner.stop_live();
+    }
+
+    /// Where the live connection stands.
+    #[wasm_bindgen(js_name = liveState, unchecked_return_type = "LiveState")]
+    pub fn live_state(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.live.borrow().state())
     }
 
     /// Handles a `chrome.alarms` alarm: `"worktime-sync"` (periodic) starts a round; any
@@ -334,6 +391,7 @@ impl WorkTime {
         // This installation's device id: made once, then kept in the snapshot (`pump`
         // below saves it before anything is sent).
         engine.adopt_device_id(&platform::uuid()).map_err(|err| js_error(err.to_string()))?;
+        let (live, live_io) = live::new_live();
         let inner = Rc::new(Inner {
             engine: RefCell::new(engine),
             base_url: options.base_url.trim_end_matches('/').to_owned(),
@@ -341,6 +399,8 @@ impl WorkTime {
             key,
             reachable: Cell::new(None),
             timer: RefCell::new(None),
+            live,
+            live_io,
         });
         inner.pump(None).await;
         Ok(WorkTime { inner })
@@ -349,8 +409,9 @@ impl WorkTime {
 
 impl Inner {
     /// The call rule: send what the engine wants, one request at a time, persisting the
-    /// snapshot before each; then arm the retry timer.
-    async fn pump(self: &Rc<Self>, progress: Option<&js_sys::Function>) {
+    /// snapshot before each; then arm the retry timer, and let the live connection see
+    /// the engine's state (a lost token stops it).
+    pub(crate) async fn pump(self: &Rc<Self>, progress: Option<&js_sys::Function>) {
         loop {
             let (transmit, snapshot) = {
                 let mut engine = self.engine.borrow_mut();
@@ -369,6 +430,32 @@ impl Inner {
             }
         }
         self.arm_timer();
+        self.drive_live();
+    }
+
+    /// Ends the sign-in on the server (`scope`) and here, as the engine decides.
+    async fn sign_out_with(self: &Rc<Self>, scope: SignOutScope) -> SignOutResult {
+        let request = self.engine.borrow().sign_out_request(scope);
+        let outcome = match request {
+            Some(transmit) => Some(transport::send(&self.base_url, &transmit).await),
+            None => None,
+        };
+        if let Some(outcome) = &outcome {
+            self.reachable.set(Some(matches!(outcome, Outcome::Http { .. })));
+        }
+        let result = self.engine.borrow_mut().finish_sign_out(scope, outcome.as_ref());
+        self.pump(None).await;
+        result
+    }
+
+    /// A view request refused the token (401): the engine decides whether it is the one
+    /// held (then a sign-in is needed, and the live connection stops).
+    async fn after_view(self: &Rc<Self>, context: &views::Context) {
+        let Some(bearer) = context.bearer.as_deref().filter(|_| context.refused.get()) else { return };
+        let dropped = self.engine.borrow_mut().token_refused(bearer, "HTTP 401: the sign-in was ended");
+        if dropped {
+            self.pump(None).await;
+        }
     }
 
     fn arm_timer(self: &Rc<Self>) {
@@ -405,6 +492,7 @@ impl Inner {
             local: engine.history(usize::MAX, 0),
             tz_offset_minutes: platform::tz_offset_minutes(),
             device_id: engine.device_id().unwrap_or_default().to_owned(),
+            refused: Cell::new(false),
         }
     }
 }

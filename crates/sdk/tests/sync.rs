@@ -15,6 +15,9 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use worktime_sdk::WorkTime;
 
+/// A PKCE verifier: the fake GitHub's static codes accept any, the worker needs one.
+const VERIFIER: &str = "sdk-test-verifier-0123456789-abcdefghijklmnopqrstuvw";
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// A plain JavaScript object, as a JavaScript caller would pass.
@@ -84,7 +87,7 @@ async fn drained(sdk: &WorkTime, max_ms: u32) -> Value {
 async fn server_token(code: &str) -> String {
     let response = Request::post(&format!("{}/auth/github/callback", worker_url()))
         .header("Content-Type", "application/json")
-        .body(json!({ "code": code }).to_string())
+        .body(json!({ "code": code, "code_verifier": VERIFIER }).to_string())
         .expect("request")
         .send()
         .await
@@ -126,7 +129,7 @@ async fn tracking_offline_then_syncing_loses_nothing_and_duplicates_nothing() {
     let id = unique();
     let code = format!("test-code:{id}:offline{id}");
     let sdk = init(&format!("offline-{id}")).await;
-    let signed_in = value(sdk.sign_in(code.clone(), None, None)).await;
+    let signed_in = value(sdk.sign_in(code.clone(), Some(VERIFIER.to_owned()), None)).await;
     assert_eq!(signed_in["signed_in"], true, "{signed_in}");
 
     proxy_mode(json!({"mode": "drop"})).await;
@@ -163,7 +166,7 @@ async fn every_injected_fault_is_survived_exactly_once() {
     let code = format!("test-code:{id}:faults{id}");
     proxy_mode(json!({"mode": "pass"})).await;
     let sdk = init(&format!("faults-{id}")).await;
-    value(sdk.sign_in(code.clone(), None, None)).await;
+    value(sdk.sign_in(code.clone(), Some(VERIFIER.to_owned()), None)).await;
     let faults = [
         json!({"mode": "error500", "count": 2, "only_path_prefix": "/api/"}),
         json!({"mode": "error429", "count": 1, "retry_after": 1, "only_path_prefix": "/api/"}),
@@ -189,7 +192,7 @@ async fn a_request_slower_than_ten_seconds_is_retried_and_counted_once() {
     let code = format!("test-code:{id}:slow{id}");
     proxy_mode(json!({"mode": "pass"})).await;
     let sdk = init(&format!("slow-{id}")).await;
-    value(sdk.sign_in(code.clone(), None, None)).await;
+    value(sdk.sign_in(code.clone(), Some(VERIFIER.to_owned()), None)).await;
     proxy_mode(json!({"mode": "delay", "count": 1, "delay_ms": 11_000, "only_path_prefix": "/api/"})).await;
     start(&sdk, 99).await;
     value(sdk.end_session(None)).await;
@@ -206,7 +209,7 @@ async fn a_restarted_service_worker_resumes_from_storage() {
     let key = format!("restart-{id}");
     proxy_mode(json!({"mode": "pass"})).await;
     let first = init(&key).await;
-    value(first.sign_in(code.clone(), None, None)).await;
+    value(first.sign_in(code.clone(), Some(VERIFIER.to_owned()), None)).await;
     proxy_mode(json!({"mode": "drop"})).await;
     let session = start(&first, 7).await;
     TimeoutFuture::new(1100).await;
@@ -231,7 +234,7 @@ async fn concurrent_calls_from_javascript_are_safe() {
     let code = format!("test-code:{id}:concurrent{id}");
     proxy_mode(json!({"mode": "pass"})).await;
     let sdk = init(&format!("concurrent-{id}")).await;
-    value(sdk.sign_in(code.clone(), None, None)).await;
+    value(sdk.sign_in(code.clone(), Some(VERIFIER.to_owned()), None)).await;
     let input = js(&json!({ "repoOwner": "octo", "repoName": "race", "prNumber": 1 }));
     let calls = js_sys::Array::of4(&sdk.start_session(input), &sdk.heartbeat(), &sdk.sync_now(None), &sdk.stats(3));
     JsFuture::from(js_sys::Promise::all(&calls)).await.expect("every concurrent call resolves");
@@ -251,7 +254,7 @@ async fn observing_the_browser_starts_switches_and_ends_sessions() {
     let code = format!("test-code:{id}:observe{id}");
     proxy_mode(json!({"mode": "pass"})).await;
     let sdk = init(&format!("observe-{id}")).await;
-    value(sdk.sign_in(code.clone(), None, None)).await;
+    value(sdk.sign_in(code.clone(), Some(VERIFIER.to_owned()), None)).await;
     let pr1 = "https://github.com/octo/watch/pull/1";
     let first = value(sdk.observe(observation(Some(pr1), true, "active"))).await;
     assert_eq!(first["pr_number"], 1, "a focused PR tab starts a session: {first}");

@@ -9,6 +9,11 @@
 //! `duplicate`, set by `POST /_proxy/mode`; `GET /_proxy/stats` and `POST /_proxy/reset` too.
 //! Std only (plus `serde_json`): a thread per connection, `Connection: close` always, and no
 //! panic on bad input (400, or 502 when the upstream is unreachable).
+//!
+//! A WebSocket upgrade (`Upgrade: websocket`, the live socket) is tunnelled: its head goes
+//! upstream with the upgrade headers, then bytes flow both ways until either side closes.
+//! It counts as a request; `drop`, `error500` and `error429` apply to it (no answer, 500,
+//! 429), every other mode lets it through.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -293,6 +298,10 @@ fn handle_connection(mut client: TcpStream, upstream: &str, state: &Shared) {
     let _ = client.set_read_timeout(Some(IO_TIMEOUT));
     let _ = client.set_write_timeout(Some(IO_TIMEOUT));
     let answer = match read_message(&mut client, false, false) {
+        Ok(request) if is_websocket_upgrade(&request) => {
+            tunnel(client, &request, upstream, state);
+            return;
+        }
         Ok(request) => answer(&request, upstream, state),
         Err(err) if err.kind() == io::ErrorKind::InvalidData => {
             Some(reply(400, None, &[], &error_body("bad_request", &err.to_string())))
@@ -304,6 +313,77 @@ fn handle_connection(mut client: TcpStream, upstream: &str, state: &Shared) {
         let _ = client.flush();
     }
     let _ = client.shutdown(Shutdown::Both);
+}
+
+fn is_websocket_upgrade(request: &Message) -> bool {
+    request.header("upgrade").is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
+}
+
+/// A WebSocket upgrade: the faults that apply to it, else a byte tunnel to the upstream.
+fn tunnel(mut client: TcpStream, request: &Message, upstream: &str, state: &Shared) {
+    let target = request.first_line.split(' ').nth(1).unwrap_or_default();
+    let path = target.split('?').next().unwrap_or_default();
+    let origin = request.header("origin");
+    let (mode, _, retry_after) = lock(state).decide("GET", path);
+    let refusal = match mode {
+        "drop" => Some(Vec::new()),
+        "error500" => Some(reply(500, origin, &[], &error_body("internal", "injected"))),
+        "error429" => {
+            let retry = [("retry-after", retry_after.to_string())];
+            Some(reply(429, origin, &retry, &error_body("rate_limited", "injected")))
+        }
+        _ => None,
+    };
+    if let Some(answer) = refusal {
+        let _ = client.write_all(&answer);
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    }
+    let mut server = match TcpStream::connect(upstream) {
+        Ok(server) => server,
+        Err(err) => {
+            let _ = client.write_all(&reply(
+                502,
+                origin,
+                &[],
+                &error_body("bad_gateway", &err.to_string()),
+            ));
+            let _ = client.shutdown(Shutdown::Both);
+            return;
+        }
+    };
+    // The head as it came (upgrade headers included), with the upstream as Host.
+    let mut head = format!("{}\r\nhost: {upstream}\r\n", request.first_line);
+    for (name, value) in request.headers.iter().filter(|(name, _)| name != "host") {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    if server.write_all(head.as_bytes()).is_err() {
+        let _ = client.write_all(&reply(
+            502,
+            origin,
+            &[],
+            &error_body("bad_gateway", "upstream write failed"),
+        ));
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    }
+    lock(state).counters[FORWARDED] += 1;
+    // A live socket is quiet for long stretches: no read timeouts inside the tunnel.
+    let _ = client.set_read_timeout(None);
+    let _ = server.set_read_timeout(None);
+    let (Ok(mut client_out), Ok(mut server_in)) = (client.try_clone(), server.try_clone()) else {
+        let _ = client.shutdown(Shutdown::Both);
+        let _ = server.shutdown(Shutdown::Both);
+        return;
+    };
+    let downstream = std::thread::spawn(move || {
+        let _ = io::copy(&mut server_in, &mut client_out);
+        let _ = client_out.shutdown(Shutdown::Both);
+    });
+    let _ = io::copy(&mut client, &mut server);
+    let _ = server.shutdown(Shutdown::Both);
+    let _ = downstream.join();
 }
 
 /// The bytes to send back, or `None` to close without an answer.
@@ -492,6 +572,55 @@ mod tests {
         assert!(answer.starts_with("HTTP/1.1 204 ") && answer.contains("allow-methods: GET, POST"));
         send(port, "POST", "/_proxy/reset", "");
         assert_eq!(stats()["requests"], 0);
+
+        // A WebSocket upgrade is tunnelled as is, and refused by the refusing modes.
+        let echo = TcpListener::bind("127.0.0.1:0").unwrap();
+        let ws_port = start_proxy(echo.local_addr().unwrap().to_string());
+        std::thread::spawn(move || {
+            for mut stream in echo.incoming().flatten() {
+                let request = read_message(&mut stream, false, false).unwrap();
+                assert_eq!(request.header("upgrade"), Some("websocket"), "{request:?}");
+                assert_eq!(request.header("connection"), Some("Upgrade"), "{request:?}");
+                let _ = stream
+                    .write_all(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
+                let mut buffer = [0u8; 64];
+                while let Ok(read) = stream.read(&mut buffer) {
+                    if read == 0 || stream.write_all(&buffer[..read]).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        let upgrade = |port: u16| {
+            let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let head = "GET /api/live?ticket=t HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+            stream.write_all(head.as_bytes()).unwrap();
+            stream
+        };
+        let mut socket = upgrade(ws_port);
+        let mut answer = [0u8; 128];
+        let read = socket.read(&mut answer).unwrap();
+        assert!(
+            answer[..read].starts_with(b"HTTP/1.1 101 "),
+            "{:?}",
+            String::from_utf8_lossy(&answer[..read])
+        );
+        for frame in [&b"frame one"[..], b"frame two"] {
+            socket.write_all(frame).unwrap();
+            let read = socket.read(&mut answer).unwrap();
+            assert_eq!(&answer[..read], frame);
+        }
+        drop(socket);
+        let refuse = |body: &str| send(ws_port, "POST", "/_proxy/mode", body);
+        refuse(r#"{"mode":"drop","count":1}"#);
+        let mut dropped = String::new();
+        let _ = upgrade(ws_port).read_to_string(&mut dropped);
+        assert_eq!(dropped, "");
+        refuse(r#"{"mode":"error500","count":1}"#);
+        let mut refused = String::new();
+        let _ = upgrade(ws_port).read_to_string(&mut refused);
+        assert!(refused.starts_with("HTTP/1.1 500 "), "{refused}");
 
         let dead = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
         let answer = send(start_proxy(dead), "GET", "/api/x", "");

@@ -8,9 +8,13 @@
 //! Modules, one concern each: [`tracking`] (active session and history), `queue`
 //! (persisted op queue), `round` (batches and splitting), `backoff` (retry timing),
 //! `token` (the JWT), `sync` (sending and answers), [`snapshot`], [`status`], [`wire`]
-//! (requests and outcomes), [`config`].
+//! (requests and outcomes), [`config`], [`signout`] (ending the sign-in on the server), and
+//! [`live`], the live connection's own state machine ([`Live`]), which uses the engine's
+//! token and device id.
 
 pub mod config;
+pub mod live;
+pub mod signout;
 pub mod snapshot;
 pub mod status;
 pub mod tracking;
@@ -29,6 +33,8 @@ use worktime_api::auth::User;
 use worktime_api::sync::SyncOp;
 
 pub use self::config::EngineConfig;
+pub use self::live::{Live, LiveCommand, LiveConfig, LiveError, LiveEvent, LiveState};
+pub use self::signout::{SignOutResult, SignOutScope};
 pub use self::snapshot::{SnapshotError, SNAPSHOT_VERSION};
 pub use self::status::{FailedItem, RejectedItem, Status, SyncReason};
 pub use self::tracking::{implicit_end_op_id, LocalSession, StartInput, SyncState, TrackingError};
@@ -50,7 +56,9 @@ use crate::time::UnixMillis;
 /// - Application commands: [`start_session`](Engine::start_session),
 ///   [`end_session`](Engine::end_session), [`heartbeat`](Engine::heartbeat),
 ///   [`set_token`](Engine::set_token), [`sign_out`](Engine::sign_out),
-///   [`request_sync`](Engine::request_sync).
+///   [`request_sync`](Engine::request_sync), [`token_refused`](Engine::token_refused),
+///   [`sign_out_request`](Engine::sign_out_request) and
+///   [`finish_sign_out`](Engine::finish_sign_out).
 /// - Inputs from the shell: [`handle_response`](Engine::handle_response),
 ///   [`handle_timeout`](Engine::handle_timeout).
 /// - Outputs: [`poll_transmit`](Engine::poll_transmit), [`poll_timeout`](Engine::poll_timeout).
@@ -134,6 +142,18 @@ impl Engine {
     pub fn sign_out(&mut self) {
         self.state.auth.sign_out();
         self.state.round = None;
+    }
+
+    /// A request sent with `bearer` was refused with a 401, or the server closed the live
+    /// socket of its sign-in (4001): when `bearer` is still the token held, it is dropped
+    /// and a sign-in is needed, exactly as after a 401 on sync (the queue is kept). A
+    /// replaced token's refusal changes nothing. Returns whether the token was dropped.
+    pub fn token_refused(&mut self, bearer: &str, reason: &str) -> bool {
+        if self.state.auth.bearer().as_deref() != Some(bearer) {
+            return false;
+        }
+        self.sign_in_needed(reason.to_owned());
+        true
     }
 
     // --- tracking ---

@@ -261,7 +261,7 @@ impl Engine {
     }
 
     /// 401: drop the token, keep the queue, send nothing until `set_token`.
-    fn sign_in_needed(&mut self, reason: String) {
+    pub(super) fn sign_in_needed(&mut self, reason: String) {
         self.state.auth.revoke();
         self.state.last_error = Some(reason);
         self.state.round = None;

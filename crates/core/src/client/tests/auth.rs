@@ -159,3 +159,79 @@ fn sign_out_keeps_the_queue_and_tracking_continues() {
     engine.request_sync(now(T0), SyncReason::SignIn);
     assert_eq!(sent_ids(&poll(&mut engine, T0)).len(), 3);
 }
+
+#[test]
+fn a_refused_token_is_dropped_only_while_it_is_the_one_held() {
+    let mut engine = signed_in();
+    queue_sessions(&mut engine, T0, 1);
+    assert!(!engine.token_refused("jwt-0", "HTTP 401"), "an older token");
+    assert!(engine.status(now(T0)).signed_in);
+    assert!(engine.token_refused("jwt-1", "HTTP 401: signed out"));
+    let status = engine.status(now(T0));
+    assert!(status.sign_in_needed && !status.signed_in && !status.round_active);
+    assert_eq!((status.pending_count, status.user), (2, Some(user())));
+    assert_eq!(status.last_error.as_deref(), Some("HTTP 401: signed out"));
+    assert_eq!(engine.poll_transmit(now(T0)), None);
+    assert!(!engine.token_refused("jwt-1", "again"), "nothing left to drop");
+}
+
+#[test]
+fn signing_out_here_is_best_effort_and_keeps_the_queue() {
+    let logout = |engine: &Engine| engine.sign_out_request(SignOutScope::ThisSignIn);
+    for (outcome, confirmed) in [
+        (http(200, r#"{"signed_out":"this_sign_in"}"#), true),
+        (http(401, ""), true),
+        (http(503, ""), false),
+        (Outcome::NetworkError("offline".into()), false),
+        (Outcome::Timeout, false),
+    ] {
+        let mut engine = signed_in();
+        queue_sessions(&mut engine, T0, 1);
+        let request = logout(&engine).expect("a token to end");
+        assert_eq!((request.method, request.path.as_str()), ("POST", paths::AUTH_LOGOUT));
+        assert_eq!((request.bearer.as_deref(), request.body.as_ref()), (Some("jwt-1"), None));
+        let result = engine.finish_sign_out(SignOutScope::ThisSignIn, Some(&outcome));
+        assert_eq!(result == SignOutResult::Done, confirmed, "{outcome:?}: {result:?}");
+        let status = engine.status(now(T0));
+        assert!(
+            !status.signed_in && !status.sign_in_needed && status.user.is_none(),
+            "{outcome:?}"
+        );
+        assert_eq!(status.pending_count, 2);
+    }
+    // Without a token (e.g. after a 401) there is nothing to send: signed out all the same.
+    let mut engine = signed_in();
+    engine.token_refused("jwt-1", "HTTP 401");
+    assert_eq!(logout(&engine), None);
+    assert!(matches!(
+        engine.finish_sign_out(SignOutScope::ThisSignIn, None),
+        SignOutResult::LocalOnly(_)
+    ));
+    assert!(engine.status(now(T0)).user.is_none());
+}
+
+#[test]
+fn signing_out_everywhere_needs_the_servers_confirmation() {
+    let mut engine = signed_in();
+    let request = engine.sign_out_request(SignOutScope::Everywhere).expect("a token");
+    assert_eq!(request.path, paths::AUTH_LOGOUT_ALL);
+    for failure in
+        [http(503, ""), http(429, ""), Outcome::NetworkError("offline".into()), Outcome::Timeout]
+    {
+        let result = engine.finish_sign_out(SignOutScope::Everywhere, Some(&failure));
+        assert!(matches!(result, SignOutResult::NotDone(_)), "{failure:?}: {result:?}");
+        assert!(engine.status(now(T0)).signed_in, "still signed in to try again");
+    }
+    let done = http(200, r#"{"signed_out":"everywhere"}"#);
+    assert_eq!(engine.finish_sign_out(SignOutScope::Everywhere, Some(&done)), SignOutResult::Done);
+    assert!(!engine.status(now(T0)).signed_in);
+    // A token the server no longer knows: signed out here, but the others are not.
+    let mut engine = signed_in();
+    let result = engine.finish_sign_out(SignOutScope::Everywhere, Some(&http(401, "")));
+    assert!(matches!(result, SignOutResult::LocalOnly(_)), "{result:?}");
+    assert!(!engine.status(now(T0)).signed_in);
+    assert!(matches!(
+        signed_out().finish_sign_out(SignOutScope::Everywhere, None),
+        SignOutResult::NotDone(_)
+    ));
+}

@@ -3,6 +3,7 @@
 mod auth;
 mod batches;
 mod devices;
+mod live;
 mod retry;
 mod snapshots;
 mod tracking;
