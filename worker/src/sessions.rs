@@ -72,20 +72,10 @@ async fn one_op(env: &Env, ctx: &Context, db: &Db, user_id: i64, op: SyncOp, now
     Ok(respond::private_json(status, &session.to_api())?)
 }
 
+/// A REST request as an op: no op id (REST writes are not logged; replays are
+/// recognised by content).
 fn rest_op(op_type: OpType, session_id: String) -> SyncOp {
-    SyncOp {
-        op_id: String::new(),
-        op_type,
-        session_id,
-        repo_owner: None,
-        repo_name: None,
-        pr_number: None,
-        start_time: None,
-        tz_offset_minutes: None,
-        end_time: None,
-        at: None,
-        device_id: None,
-    }
+    SyncOp::new(String::new(), op_type, session_id)
 }
 
 /// A session id in a path: 400 when malformed.

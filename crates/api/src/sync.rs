@@ -53,6 +53,25 @@ pub struct SyncOp {
     pub device_id: Option<String>,
 }
 
+impl SyncOp {
+    /// An op of `op_type` on `session_id` with no other field set.
+    pub fn new(op_id: String, op_type: OpType, session_id: String) -> SyncOp {
+        SyncOp {
+            op_id,
+            op_type,
+            session_id,
+            repo_owner: None,
+            repo_name: None,
+            pr_number: None,
+            start_time: None,
+            tz_offset_minutes: None,
+            end_time: None,
+            at: None,
+            device_id: None,
+        }
+    }
+}
+
 /// `POST /api/sync` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -15,33 +15,10 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use worktime_sdk::WorkTime;
 
-/// A PKCE verifier: the fake GitHub's static codes accept any, the worker needs one.
-const VERIFIER: &str = "sdk-test-verifier-0123456789-abcdefghijklmnopqrstuvw";
+mod common;
+use common::{js, proxy_url, unique, value, worker_url, VERIFIER};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// A plain JavaScript object, as a JavaScript caller would pass.
-fn js(value: &serde_json::Value) -> wasm_bindgen::JsValue {
-    serde::Serialize::serialize(value, &serde_wasm_bindgen::Serializer::json_compatible())
-        .expect("serializable")
-}
-
-fn worker_url() -> &'static str {
-    option_env!("WORKTIME_TEST_BASE_URL").expect("WORKTIME_TEST_BASE_URL: run scripts/test.sh")
-}
-
-fn proxy_url() -> &'static str {
-    option_env!("WORKTIME_TEST_PROXY_URL").expect("WORKTIME_TEST_PROXY_URL: run scripts/test.sh")
-}
-
-fn unique() -> u64 {
-    (js_sys::Date::now() as u64 % 1_000_000_000) * 10 + (js_sys::Math::random() * 10.0) as u64
-}
-
-async fn value(promise: js_sys::Promise) -> Value {
-    let result = JsFuture::from(promise).await.unwrap_or_else(|err| panic!("rejected: {err:?}"));
-    serde_wasm_bindgen::from_value(result).unwrap_or(Value::Null)
-}
 
 async fn proxy_mode(mode: Value) {
     let response = Request::post(&format!("{}/_proxy/mode", proxy_url()))

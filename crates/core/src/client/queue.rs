@@ -146,19 +146,7 @@ mod tests {
     use super::*;
 
     fn op(op_id: &str, op_type: OpType, session: &str) -> SyncOp {
-        SyncOp {
-            op_id: op_id.into(),
-            op_type,
-            session_id: session.into(),
-            repo_owner: None,
-            repo_name: None,
-            pr_number: None,
-            start_time: None,
-            tz_offset_minutes: None,
-            end_time: None,
-            at: None,
-            device_id: None,
-        }
+        SyncOp::new(op_id.into(), op_type, session.into())
     }
 
     fn ids(queue: &OpQueue) -> Vec<String> {

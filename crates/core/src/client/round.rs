@@ -79,19 +79,7 @@ mod tests {
     fn queue_of(n: usize) -> OpQueue {
         let mut queue = OpQueue::default();
         for i in 0..n {
-            let op = SyncOp {
-                op_id: format!("o{i}"),
-                op_type: OpType::Start,
-                session_id: format!("s{i}"),
-                repo_owner: None,
-                repo_name: None,
-                pr_number: None,
-                start_time: None,
-                tz_offset_minutes: None,
-                end_time: None,
-                at: None,
-                device_id: None,
-            };
+            let op = SyncOp::new(format!("o{i}"), OpType::Start, format!("s{i}"));
             queue.push(op, 0, &[]);
         }
         queue

@@ -268,19 +268,7 @@ impl Tracker {
 pub const MAX_SESSION_MS: i64 = DEFAULT_MAX_SESSION_HOURS as i64 * 3_600_000;
 
 fn bare_op(op_id: String, op_type: OpType, session_id: String) -> SyncOp {
-    SyncOp {
-        op_id,
-        op_type,
-        session_id,
-        repo_owner: None,
-        repo_name: None,
-        pr_number: None,
-        start_time: None,
-        tz_offset_minutes: None,
-        end_time: None,
-        at: None,
-        device_id: None,
-    }
+    SyncOp::new(op_id, op_type, session_id)
 }
 
 #[cfg(test)]
