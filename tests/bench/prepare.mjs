@@ -31,7 +31,7 @@ async function signIn(githubId) {
   const r = await fetch(`${base}/auth/github/callback`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ code: `test-code:${githubId}:bench${githubId}` }),
+    body: JSON.stringify({ code: `test-code:${githubId}:bench${githubId}`, code_verifier: "bench-verifier-0123456789-abcdefghijklmnopqrstuvwxyz" }),
   });
   if (!r.ok) throw new Error(`sign-in ${githubId}: ${r.status} ${await r.text()}`);
   return (await r.json()).jwt;

@@ -101,6 +101,9 @@ struct DaySql {
     sessions: f64,
 }
 
+/// Numbers are bound as floats (D1 has no BigInt): the offset is cast back to an integer so
+/// that the division is an integer one and rows group by day, not by bucket.
+///
 /// Per local day of `[from_ms, to_ms)` (days since 1970-01-01 at `tz_offset_minutes`, a
 /// multiple of 15 minutes): seconds and sessions, summed in D1 from the 15-minute bucket
 /// rows, optionally for one repository. A day's sessions are those starting in it plus
@@ -114,8 +117,9 @@ pub async fn day_totals(
     repo: Option<(&str, &str)>,
 ) -> Result<Vec<DayTotal>> {
     let mut sql = String::from(
-        "SELECT (bucket_ms + ?4) / 86400000 AS day, SUM(seconds) AS seconds, \
-         SUM(starts) + SUM(CASE WHEN (bucket_ms + ?4) % 86400000 = 0 THEN running_in ELSE 0 END) AS sessions \
+        "SELECT (bucket_ms + CAST(?4 AS INTEGER)) / 86400000 AS day, SUM(seconds) AS seconds, \
+         SUM(starts) + SUM(CASE WHEN (bucket_ms + CAST(?4 AS INTEGER)) % 86400000 = 0 \
+         THEN running_in ELSE 0 END) AS sessions \
          FROM daily_stats WHERE user_id = ?1 AND bucket_ms >= ?2 AND bucket_ms < ?3",
     );
     let offset_ms = i64::from(tz_offset_minutes) * 60_000;

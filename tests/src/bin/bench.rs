@@ -49,7 +49,7 @@ fn send(agent: &ureq::Agent, method: &str, url: &str, jwt: &str, body: Option<Va
 fn sign_in(agent: &ureq::Agent, base: &str, github_id: u64) -> String {
     let answer: Value = agent
         .post(&format!("{base}/auth/github/callback"))
-        .send_json(json!({ "code": format!("test-code:{github_id}:bench{github_id}") }))
+        .send_json(json!({ "code": format!("test-code:{github_id}:bench{github_id}"), "code_verifier": worktime_tests::TEST_VERIFIER }))
         .and_then(|r| Ok(r.into_json()?))
         .unwrap_or_else(|err| panic!("sign-in failed: {err}"));
     answer["jwt"].as_str().unwrap_or_default().to_owned()

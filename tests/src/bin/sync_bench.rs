@@ -31,7 +31,7 @@ fn main() {
     let github_id = 8_000_000 + u64::from(std::process::id());
     let auth: AuthResponse = agent
         .post(&format!("{base}/auth/github/callback"))
-        .send_json(serde_json::json!({ "code": format!("test-code:{github_id}:syncbench") }))
+        .send_json(serde_json::json!({ "code": format!("test-code:{github_id}:syncbench"), "code_verifier": worktime_tests::TEST_VERIFIER }))
         .and_then(|r| Ok(r.into_json()?))
         .unwrap_or_else(|err| panic!("sign-in failed: {err}"));
 
