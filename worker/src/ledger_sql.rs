@@ -28,21 +28,26 @@ pub fn applied_ops(db: &Db, user_id: i64, op_ids: &[String]) -> Result<D1Prepare
 
 /// The user's sessions with these ids, and the active session of each of these devices.
 pub fn named_sessions(db: &Db, user_id: i64, ids: &[String], devices: &[String]) -> Result<D1PreparedStatement> {
+    // Two indexed lookups (the key; the one-active-per-device index), not a scan of the
+    // user's sessions.
     db.prepare(format!(
-        "SELECT {SESSION_COLUMNS} FROM time_sessions WHERE user_id = ?1 AND \
-         (id IN (SELECT value FROM json_each(?2)) \
-          OR (status = 'active' AND device_id IN (SELECT value FROM json_each(?3))))"
+        "SELECT {SESSION_COLUMNS} FROM time_sessions WHERE user_id = ?1 \
+         AND id IN (SELECT value FROM json_each(?2)) \
+         UNION SELECT {SESSION_COLUMNS} FROM time_sessions INDEXED BY idx_sessions_one_active_per_device \
+         WHERE user_id = ?1 \
+         AND status = 'active' AND device_id IN (SELECT value FROM json_each(?3))"
     ))
     .bind(&[num(user_id), store::json(&json!(ids)), store::json(&json!(devices))])
 }
 
 /// The user's ended sessions overlapping any window `[from, to)`; sessions last at most
-/// `max_session_ms`, which bounds each window's index range.
+/// `max_session_ms`, which bounds each window's index range. `CROSS JOIN` keeps the windows
+/// outside, so each is an index range on `(user_id, start_ms)`, never a scan of the user.
 pub fn overlapping(db: &Db, user_id: i64, windows: &[(i64, i64)], max_session_ms: i64) -> Result<D1PreparedStatement> {
     let windows: Vec<[i64; 2]> = windows.iter().map(|&(from, to)| [from, to]).collect();
     db.prepare(
         "SELECT DISTINCT t.id, t.repo_owner, t.repo_name, t.start_ms, t.end_ms \
-         FROM json_each(?2) AS w JOIN time_sessions AS t \
+         FROM json_each(?2) AS w CROSS JOIN time_sessions AS t \
          ON t.user_id = ?1 AND t.status != 'active' AND t.end_ms > t.start_ms \
          AND t.start_ms >= json_extract(w.value, '$[0]') - ?3 \
          AND t.start_ms < json_extract(w.value, '$[1]') \
@@ -97,10 +102,10 @@ pub fn insert_sessions(db: &Db, user_id: i64, sessions: &[&StoredSession]) -> Re
 pub fn update_sessions(db: &Db, user_id: i64, sessions: &[&StoredSession]) -> Result<D1PreparedStatement> {
     let rows: Vec<Value> = sessions.iter().map(|s| session_json(s)).collect();
     db.prepare(
-        "UPDATE time_sessions SET end_ms = j.end_ms, duration_seconds = j.duration, status = j.status, \
-         last_heartbeat_ms = j.beat FROM (SELECT value ->> '$.id' AS id, value ->> '$.end' AS end_ms, \
-         value ->> '$.duration' AS duration, value ->> '$.status' AS status, value ->> '$.beat' AS beat \
-         FROM json_each(?2)) AS j WHERE time_sessions.user_id = ?1 AND time_sessions.id = j.id",
+        "UPDATE time_sessions SET (end_ms, duration_seconds, status, last_heartbeat_ms) = \
+         (SELECT value ->> '$.end', value ->> '$.duration', value ->> '$.status', value ->> '$.beat' \
+          FROM json_each(?2) WHERE value ->> '$.id' = time_sessions.id) \
+         WHERE user_id = ?1 AND id IN (SELECT value ->> '$.id' FROM json_each(?2))",
     )
     .bind(&[num(user_id), store::json(&Value::Array(rows))])
 }
@@ -123,9 +128,9 @@ pub fn ledger(db: &Db, user_id: i64, delta: &LedgerDelta) -> Result<Vec<D1Prepar
         let rows: BTreeMap<&String, &i64> = delta.sessions.iter().collect();
         statements.push(
             db.prepare(
-                "UPDATE time_sessions SET attributed_seconds = attributed_seconds + j.seconds \
-                 FROM (SELECT key AS id, value AS seconds FROM json_each(?2)) AS j \
-                 WHERE time_sessions.user_id = ?1 AND time_sessions.id = j.id",
+                "UPDATE time_sessions SET attributed_seconds = attributed_seconds + \
+                 (SELECT value FROM json_each(?2) WHERE key = time_sessions.id) \
+                 WHERE user_id = ?1 AND id IN (SELECT key FROM json_each(?2))",
             )
             .bind(&[num(user_id), store::json(&json!(rows))])?,
         );
