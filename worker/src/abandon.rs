@@ -7,10 +7,11 @@
 use serde::Deserialize;
 use worker::{console_error, console_log, Date, Env, Result};
 use worktime_core::sessions::decide_abandon;
-use worktime_core::sync_plan::Write;
+use worktime_core::sync_plan::{Plan, Write};
 use worktime_core::time::UnixMillis;
 
 use crate::d1::Db;
+use crate::ledger_sql::{self, Version};
 use crate::store::{self, num, SessionRow};
 use crate::{env, writes};
 
@@ -25,11 +26,6 @@ const SESSIONS_PER_USER: i64 = 50;
 struct SilentUser {
     user_id: f64,
     users: f64,
-}
-
-#[derive(Deserialize)]
-struct Version {
-    ledger_version: f64,
 }
 
 /// One run: the users silent longest first, a bounded slice of them; logs what remains.
@@ -59,18 +55,20 @@ pub async fn run(env: &Env, db: &Db) -> Result<()> {
                 store::SESSION_COLUMNS
             ))
             .bind(&[num(user_id), num(cutoff), num(SESSIONS_PER_USER)])?;
-        let version = db.prepare("SELECT ledger_version FROM users WHERE id = ?1").bind(&[num(user_id)])?;
+        let version = ledger_sql::ledger_version(db, user_id)?;
         let results = db.batch(vec![version, silent]).await?;
         let (Some(version), Some(sessions)) = (results.first(), results.get(1)) else { continue };
-        let version = version.results::<Version>()?.first().map(|v| v.ledger_version as i64).unwrap_or(-1);
-        let endings: Vec<Write> = sessions
+        let version =
+            version.results::<Version>()?.first().map(|v| v.ledger_version as i64).unwrap_or(-1);
+        let writes: Vec<Write> = sessions
             .results::<SessionRow>()?
             .into_iter()
             .filter_map(|row| decide_abandon(&row.into_stored(), now, limit_ms))
             .map(Write::End)
             .collect();
-        let count = endings.len();
-        match writes::commit(db, user_id, version, &endings, limits, now).await {
+        let plan = Plan { results: Vec::new(), writes };
+        let count = plan.writes.len();
+        match writes::commit(db, user_id, version, &plan, limits, now).await {
             Ok(()) => {
                 abandoned += count;
                 handled += 1;

@@ -52,7 +52,10 @@ impl Db {
         self.inner.batch(statements).await
     }
 
-    pub async fn first<T: DeserializeOwned>(&self, statement: D1PreparedStatement) -> Result<Option<T>> {
+    pub async fn first<T: DeserializeOwned>(
+        &self,
+        statement: D1PreparedStatement,
+    ) -> Result<Option<T>> {
         self.count(1);
         statement.first::<T>(None).await
     }
@@ -69,6 +72,10 @@ impl Db {
 
     /// The `Server-Timing` value for this invocation.
     pub fn server_timing(&self) -> String {
-        format!("d1;desc=\"statements={}, round-trips={}\"", self.statements.get(), self.round_trips.get())
+        format!(
+            "d1;desc=\"statements={}, round-trips={}\"",
+            self.statements.get(),
+            self.round_trips.get()
+        )
     }
 }

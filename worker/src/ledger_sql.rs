@@ -27,7 +27,12 @@ pub fn applied_ops(db: &Db, user_id: i64, op_ids: &[String]) -> Result<D1Prepare
 }
 
 /// The user's sessions with these ids, and the active session of each of these devices.
-pub fn named_sessions(db: &Db, user_id: i64, ids: &[String], devices: &[String]) -> Result<D1PreparedStatement> {
+pub fn named_sessions(
+    db: &Db,
+    user_id: i64,
+    ids: &[String],
+    devices: &[String],
+) -> Result<D1PreparedStatement> {
     // Two indexed lookups (the key; the one-active-per-device index), not a scan of the
     // user's sessions.
     db.prepare(format!(
@@ -43,7 +48,12 @@ pub fn named_sessions(db: &Db, user_id: i64, ids: &[String], devices: &[String])
 /// The user's ended sessions overlapping any window `[from, to)`; sessions last at most
 /// `max_session_ms`, which bounds each window's index range. `CROSS JOIN` keeps the windows
 /// outside, so each is an index range on `(user_id, start_ms)`, never a scan of the user.
-pub fn overlapping(db: &Db, user_id: i64, windows: &[(i64, i64)], max_session_ms: i64) -> Result<D1PreparedStatement> {
+pub fn overlapping(
+    db: &Db,
+    user_id: i64,
+    windows: &[(i64, i64)],
+    max_session_ms: i64,
+) -> Result<D1PreparedStatement> {
     let windows: Vec<[i64; 2]> = windows.iter().map(|&(from, to)| [from, to]).collect();
     db.prepare(
         "SELECT DISTINCT t.id, t.repo_owner, t.repo_name, t.start_ms, t.end_ms \
@@ -86,7 +96,11 @@ fn session_json(s: &StoredSession) -> Value {
 }
 
 /// Inserts new sessions in their final state.
-pub fn insert_sessions(db: &Db, user_id: i64, sessions: &[&StoredSession]) -> Result<D1PreparedStatement> {
+pub fn insert_sessions(
+    db: &Db,
+    user_id: i64,
+    sessions: &[&StoredSession],
+) -> Result<D1PreparedStatement> {
     let rows: Vec<Value> = sessions.iter().map(|s| session_json(s)).collect();
     db.prepare(
         "INSERT INTO time_sessions (user_id, id, repo_owner, repo_name, pr_number, start_ms, end_ms, \
@@ -99,7 +113,11 @@ pub fn insert_sessions(db: &Db, user_id: i64, sessions: &[&StoredSession]) -> Re
 }
 
 /// Brings existing sessions to their final state (end, duration, status, last heartbeat).
-pub fn update_sessions(db: &Db, user_id: i64, sessions: &[&StoredSession]) -> Result<D1PreparedStatement> {
+pub fn update_sessions(
+    db: &Db,
+    user_id: i64,
+    sessions: &[&StoredSession],
+) -> Result<D1PreparedStatement> {
     let rows: Vec<Value> = sessions.iter().map(|s| session_json(s)).collect();
     db.prepare(
         "UPDATE time_sessions SET (end_ms, duration_seconds, status, last_heartbeat_ms) = \
@@ -111,8 +129,14 @@ pub fn update_sessions(db: &Db, user_id: i64, sessions: &[&StoredSession]) -> Re
 }
 
 /// Records applied ops: `(op_id, op_type, session_id)`.
-pub fn log_ops(db: &Db, user_id: i64, ops: &[(String, &str, String)], now_ms: i64) -> Result<D1PreparedStatement> {
-    let rows: Vec<Value> = ops.iter().map(|(op, kind, session)| json!([op, kind, session])).collect();
+pub fn log_ops(
+    db: &Db,
+    user_id: i64,
+    ops: &[(&str, &str, &str)],
+    now_ms: i64,
+) -> Result<D1PreparedStatement> {
+    let rows: Vec<Value> =
+        ops.iter().map(|(op, kind, session)| json!([op, kind, session])).collect();
     db.prepare(
         "INSERT INTO sync_ops (user_id, op_id, op_type, session_id, applied_ms) \
          SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', ?3 FROM json_each(?2)",
@@ -139,7 +163,9 @@ pub fn ledger(db: &Db, user_id: i64, delta: &LedgerDelta) -> Result<Vec<D1Prepar
         let rows: Vec<Value> = delta
             .buckets
             .iter()
-            .map(|((bucket, _, _), c)| json!([bucket, c.repo_owner, c.repo_name, c.seconds, c.starts, c.running_in]))
+            .map(|((bucket, _, _), c)| {
+                json!([bucket, c.repo_owner, c.repo_name, c.seconds, c.starts, c.running_in])
+            })
             .collect();
         statements.push(
             db.prepare(

@@ -81,7 +81,8 @@ impl DurableObject for LiveHub {
                 let new: NewTicket = req.json().await?;
                 let mut tickets = self.tickets(now).await?;
                 if tickets.len() >= MAX_TICKETS {
-                    let oldest = tickets.iter().min_by_key(|(_, r)| r.expires_ms).map(|(k, _)| k.clone());
+                    let oldest =
+                        tickets.iter().min_by_key(|(_, r)| r.expires_ms).map(|(k, _)| k.clone());
                     oldest.map(|k| tickets.remove(&k));
                 }
                 tickets.insert(new.ticket, new.record);
@@ -89,7 +90,11 @@ impl DurableObject for LiveHub {
                 Response::ok("")
             }
             "/connect" => {
-                let ticket = req.url()?.query_pairs().find(|(k, _)| k == "ticket").map(|(_, v)| v.into_owned());
+                let ticket = req
+                    .url()?
+                    .query_pairs()
+                    .find(|(k, _)| k == "ticket")
+                    .map(|(_, v)| v.into_owned());
                 let mut tickets = self.tickets(now).await?;
                 let record = ticket.and_then(|t| tickets.remove(&t));
                 self.state.storage().put("tickets", &tickets).await?;
@@ -101,7 +106,8 @@ impl DurableObject for LiveHub {
                 };
                 let pair = WebSocketPair::new()?;
                 self.state.accept_web_socket(&pair.server);
-                pair.server.serialize_attachment(Attachment { sid: record.sid, ver: record.ver })?;
+                pair.server
+                    .serialize_attachment(Attachment { sid: record.sid, ver: record.ver })?;
                 Response::from_websocket(pair.client)
             }
             "/notify" => {
@@ -114,7 +120,9 @@ impl DurableObject for LiveHub {
             "/revoke" => {
                 let revocation: Revocation = req.json().await?;
                 for socket in self.state.get_websockets() {
-                    let Ok(Some(bound)) = socket.deserialize_attachment::<Attachment>() else { continue };
+                    let Ok(Some(bound)) = socket.deserialize_attachment::<Attachment>() else {
+                        continue;
+                    };
                     let revoked = match &revocation {
                         Revocation::SignIn(sid) => bound.sid == *sid,
                         Revocation::Before(version) => bound.ver < *version,
@@ -129,16 +137,28 @@ impl DurableObject for LiveHub {
         }
     }
 
-    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> Result<()> {
         if matches!(message, WebSocketIncomingMessage::String(text) if text.trim() == "ping") {
             let _ = ws.send_with_str(serde_json::to_string(&LiveMessage::Pong).unwrap_or_default());
         }
         Ok(())
     }
 
-    async fn websocket_close(&self, ws: WebSocket, code: usize, _reason: String, _clean: bool) -> Result<()> {
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        code: usize,
+        _reason: String,
+        _clean: bool,
+    ) -> Result<()> {
         // Complete the closing handshake; a 1005/1006 code may not be sent back.
-        let code = u16::try_from(code).ok().filter(|c| (1000..5000).contains(c) && !matches!(c, 1005 | 1006));
+        let code = u16::try_from(code)
+            .ok()
+            .filter(|c| (1000..5000).contains(c) && !matches!(c, 1005 | 1006));
         let _ = ws.close(code.or(Some(1000)), Some("closed"));
         Ok(())
     }
@@ -173,11 +193,16 @@ async fn post(env: &Env, user_id: i64, path: &str, body: String) -> Result<Respo
 pub async fn ticket(env: &Env, caller: &Caller, now: UnixMillis) -> Handled<Response> {
     let ticket = format!("{}.{}{}", caller.user_id, standing::random_id()?, standing::random_id()?);
     let expires_ms = now.0 + TICKET_SECONDS * 1000;
-    let record = TicketRecord { sid: caller.claims.sid.clone(), ver: caller.claims.ver, expires_ms };
-    let body = serde_json::to_string(&NewTicket { ticket: ticket.clone(), record }).unwrap_or_default();
+    let record =
+        TicketRecord { sid: caller.claims.sid.clone(), ver: caller.claims.ver, expires_ms };
+    let body =
+        serde_json::to_string(&NewTicket { ticket: ticket.clone(), record }).unwrap_or_default();
     let response = post(env, caller.user_id, "/ticket", body).await;
     if !response.as_ref().is_ok_and(|r| r.status_code() == 200) {
-        return Err(ApiError::new(ErrorCode::Unavailable, "Live updates are unavailable right now; poll instead."));
+        return Err(ApiError::new(
+            ErrorCode::Unavailable,
+            "Live updates are unavailable right now; poll instead.",
+        ));
     }
     let answer = LiveTicket { ticket, expires_at: UnixMillis(expires_ms).to_rfc3339() };
     Ok(respond::private_json(200, &answer)?)
@@ -187,24 +212,36 @@ pub async fn ticket(env: &Env, caller: &Caller, now: UnixMillis) -> Handled<Resp
 pub async fn connect(req: &Request, env: &Env) -> Handled<Response> {
     let upgrade = req.headers().get("Upgrade").ok().flatten().unwrap_or_default();
     if !upgrade.eq_ignore_ascii_case("websocket") {
-        return Err(ApiError::new(ErrorCode::InvalidRequest, "This endpoint is a WebSocket: send Upgrade: websocket."));
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "This endpoint is a WebSocket: send Upgrade: websocket.",
+        ));
     }
     let query = Query::of(req)?;
     query.only(&["ticket"])?;
     let ticket = query.text("ticket").unwrap_or_default();
-    let user_id = ticket.split_once('.').and_then(|(user, _)| user.parse::<i64>().ok()).filter(|id| *id > 0);
+    let user_id =
+        ticket.split_once('.').and_then(|(user, _)| user.parse::<i64>().ok()).filter(|id| *id > 0);
     let Some(user_id) = user_id else {
-        return Err(ApiError::new(ErrorCode::Unauthorized, "A live ticket from POST /api/live/ticket is required."));
+        return Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "A live ticket from POST /api/live/ticket is required.",
+        ));
     };
     let mut init = RequestInit::new();
     let headers = Headers::new();
     headers.set("Upgrade", "websocket")?;
     init.with_method(Method::Get).with_headers(headers);
-    let url = format!("https://live/connect?ticket={}", urlencode(ticket));
-    let request = Request::new_with_init(&url, &init)?;
+    let mut url = worker::Url::parse("https://live/connect")
+        .map_err(|err| worker::Error::RustError(err.to_string()))?;
+    url.query_pairs_mut().append_pair("ticket", ticket);
+    let request = Request::new_with_init(url.as_str(), &init)?;
     let mut answer = hub(env, user_id)?.fetch_with_request(request).await.map_err(|err| {
         console_warn!("live hub unreachable: {err}");
-        ApiError::new(ErrorCode::Unavailable, "Live updates are unavailable right now; poll instead.")
+        ApiError::new(
+            ErrorCode::Unavailable,
+            "Live updates are unavailable right now; poll instead.",
+        )
     })?;
     if answer.status_code() == 101 {
         return Ok(answer);
@@ -217,18 +254,12 @@ pub async fn connect(req: &Request, env: &Env) -> Handled<Response> {
     Ok(response)
 }
 
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Tells every socket of the user that a write committed (best-effort).
 pub async fn notify(env: Env, user_id: i64, device_id: Option<String>, now: UnixMillis) {
-    let message = LiveMessage::Changed { at: UnixMillis(now.0 - now.0.rem_euclid(1000)).to_rfc3339(), device_id };
+    let message = LiveMessage::Changed {
+        at: UnixMillis(now.0 - now.0.rem_euclid(1000)).to_rfc3339(),
+        device_id,
+    };
     let body = serde_json::to_string(&message).unwrap_or_default();
     if let Err(err) = post(&env, user_id, "/notify", body).await {
         console_warn!("live notify of user {user_id} failed: {err}");

@@ -17,8 +17,8 @@ use worker::{js_sys, wasm_bindgen::JsCast, Request};
 use worktime_core::jwt::{self, Claims, JwtKey, Standing};
 use worktime_core::time::UnixMillis;
 
-use crate::request::{bearer, ApiError, Handled};
 use crate::d1::Db;
+use crate::request::{bearer, ApiError, Handled};
 use crate::store::{num, text};
 
 /// Most cached standings before the cache is emptied (bounded memory per isolate).
@@ -36,11 +36,18 @@ pub struct Caller {
 
 /// The caller of a request with a valid, unrevoked `Authorization: Bearer` JWT; 401 with
 /// the same body for every failure.
-pub async fn authenticate(req: &Request, key: &JwtKey, db: &Db, now: UnixMillis) -> Handled<Caller> {
+pub async fn authenticate(
+    req: &Request,
+    key: &JwtKey,
+    db: &Db,
+    now: UnixMillis,
+) -> Handled<Caller> {
     let token = bearer(req).ok_or_else(ApiError::unauthorized)?;
     let claims = jwt::verify(key, &token, now).map_err(|_| ApiError::unauthorized())?;
-    let user_id = claims.sub.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(ApiError::unauthorized)?;
-    let standing = standing(db, user_id, &claims.sid, now).await?.ok_or_else(ApiError::unauthorized)?;
+    let user_id =
+        claims.sub.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(ApiError::unauthorized)?;
+    let standing =
+        standing(db, user_id, &claims.sid, now).await?.ok_or_else(ApiError::unauthorized)?;
     if !standing.admits(&claims) {
         return Err(ApiError::unauthorized());
     }
@@ -90,15 +97,19 @@ pub fn forget(user_id: i64) {
 pub fn random_id() -> Handled<String> {
     let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok();
     let id = crypto.and_then(|crypto| {
-        let make = js_sys::Reflect::get(&crypto, &"randomUUID".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+        let make = js_sys::Reflect::get(&crypto, &"randomUUID".into())
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()?;
         make.call0(&crypto).ok()?.as_string()
     });
-    id.map(|id| id.replace('-', ""))
-        .filter(|id| id.len() == 32)
-        .ok_or_else(|| ApiError::from(worker::Error::RustError("crypto.randomUUID is unavailable".into())))
+    id.map(|id| id.replace('-', "")).filter(|id| id.len() == 32).ok_or_else(|| {
+        ApiError::from(worker::Error::RustError("crypto.randomUUID is unavailable".into()))
+    })
 }
 
 /// The scheduled job's part: forgets revoked sign-ins whose every token has expired.
 pub async fn prune(db: &Db, now: UnixMillis) -> worker::Result<()> {
-    db.run(db.prepare("DELETE FROM revoked_sign_ins WHERE expires_ms < ?1").bind(&[num(now.0)])?).await
+    db.run(db.prepare("DELETE FROM revoked_sign_ins WHERE expires_ms < ?1").bind(&[num(now.0)])?)
+        .await
 }

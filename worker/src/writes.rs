@@ -9,22 +9,22 @@
 //! wrote) fails whole and the request is decided again against fresh rows, so the
 //! materialized statistics never drift, whatever runs concurrently.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use worker::{console_warn, Env};
 use worktime_api::sessions::SessionStatus;
 use worktime_api::sync::{OpResult, SyncOp};
 use worktime_api::ErrorCode;
-use worktime_core::overlap::{Ledger, LedgerDelta};
+use worktime_core::overlap::{merged_windows, Ledger, LedgerDelta};
 use worktime_core::sessions::{Ending, Limits, StoredSession};
-use worktime_core::sync_plan::{self, op_type_name, Known, Logging, Write};
+use worktime_core::sync_plan::{self, Known, Logging, Plan, Write};
 use worktime_core::time::UnixMillis;
 
 use crate::d1::Db;
+use crate::env;
 use crate::ledger_sql::{self, Seen, Version};
 use crate::request::{ApiError, Handled};
 use crate::store::SessionRow;
-use crate::env;
 
 /// Decisions per request before giving up on a user whose devices keep writing: each
 /// costs at most 3 + 1 + 8 statements, so three stay inside the 50 of one invocation.
@@ -48,7 +48,14 @@ pub struct Applied {
 }
 
 /// After a committed write: tell the user's live sockets, without delaying the answer.
-pub fn announce(env: &Env, ctx: &worker::Context, user_id: i64, ops: &[SyncOp], applied: &Applied, now: UnixMillis) {
+pub fn announce(
+    env: &Env,
+    ctx: &worker::Context,
+    user_id: i64,
+    ops: &[SyncOp],
+    applied: &Applied,
+    now: UnixMillis,
+) {
     if applied.changed {
         let device = ops.iter().find_map(|op| op.device_id.clone());
         ctx.wait_until(crate::live::notify(env.clone(), user_id, device, now));
@@ -67,13 +74,15 @@ pub async fn apply(
     for attempt in 1..=ATTEMPTS {
         let (known, version) = read_known(db, user_id, ops, logging).await?;
         let (plan, sessions) = sync_plan::plan(ops, known, now, limits, logging);
-        match commit(db, user_id, version, &plan.writes, limits, now).await {
+        match commit(db, user_id, version, &plan, limits, now).await {
             Ok(()) => {
                 let created = plan.writes.iter().any(|w| matches!(w, Write::Insert(_)));
                 let changed = !plan.writes.is_empty();
                 return Ok(Applied { results: plan.results, sessions, created, changed });
             }
-            Err(err) => console_warn!("write of user {user_id} lost a race (attempt {attempt}): {err}"),
+            Err(err) => {
+                console_warn!("write of user {user_id} lost a race (attempt {attempt}): {err}")
+            }
         }
     }
     Err(ApiError::new(
@@ -82,55 +91,31 @@ pub async fn apply(
     ))
 }
 
-/// Writes `writes` and their statistics in one batch, fenced on the ledger `version`
+/// Writes `plan` and its statistics in one batch, fenced on the ledger `version`
 /// they were decided at: each session once, in its final state; the applied ops; the
 /// ledger delta. At most eight statements, whatever the request.
 pub async fn commit(
     db: &Db,
     user_id: i64,
     version: i64,
-    writes: &[Write],
+    plan: &Plan,
     limits: Limits,
     now: UnixMillis,
 ) -> worker::Result<()> {
-    if writes.is_empty() {
+    if plan.writes.is_empty() {
         return Ok(());
     }
-    let delta = statistics(db, user_id, writes, limits).await?;
-    let mut created: HashSet<&str> = HashSet::new();
-    let mut last: HashMap<&str, &StoredSession> = HashMap::new();
-    let mut order: Vec<&str> = Vec::new();
-    let mut logs = Vec::new();
-    for write in writes {
-        let session = match write {
-            Write::Insert(session) => {
-                created.insert(&session.id);
-                session
-            }
-            Write::End(ending) => &ending.session,
-            Write::Heartbeat(session) => session,
-            Write::Log { op_id, op_type, session_id } => {
-                logs.push((op_id.clone(), op_type_name(*op_type), session_id.clone()));
-                continue;
-            }
-        };
-        if last.insert(&session.id, session).is_none() {
-            order.push(&session.id);
-        }
-    }
-    let (new, old): (Vec<&str>, Vec<&str>) = order.into_iter().partition(|id| created.contains(id));
-    let finals = |ids: Vec<&str>| ids.into_iter().filter_map(|id| last.get(id).copied()).collect::<Vec<_>>();
+    let rows = plan.rows();
+    let delta = statistics(db, user_id, &rows.endings, limits).await?;
     let mut statements = Vec::from(ledger_sql::fence(db, user_id, version)?);
-    // Existing sessions first: a start's new active session may only be inserted once the
-    // same device's previous one is no longer active (one active session per device).
-    if !old.is_empty() {
-        statements.push(ledger_sql::update_sessions(db, user_id, &finals(old))?);
+    if !rows.updated.is_empty() {
+        statements.push(ledger_sql::update_sessions(db, user_id, &rows.updated)?);
     }
-    if !new.is_empty() {
-        statements.push(ledger_sql::insert_sessions(db, user_id, &finals(new))?);
+    if !rows.inserted.is_empty() {
+        statements.push(ledger_sql::insert_sessions(db, user_id, &rows.inserted)?);
     }
-    if !logs.is_empty() {
-        statements.push(ledger_sql::log_ops(db, user_id, &logs, now.0)?);
+    if !rows.logs.is_empty() {
+        statements.push(ledger_sql::log_ops(db, user_id, &rows.logs, now.0)?);
     }
     statements.extend(ledger_sql::ledger(db, user_id, &delta)?);
     statements.push(ledger_sql::unfence(db));
@@ -138,15 +123,13 @@ pub async fn commit(
     Ok(())
 }
 
-/// What the writes' moved ends do to attributed seconds and `daily_stats`.
-async fn statistics(db: &Db, user_id: i64, writes: &[Write], limits: Limits) -> worker::Result<LedgerDelta> {
-    let endings: Vec<&Ending> = writes
-        .iter()
-        .filter_map(|w| match w {
-            Write::End(ending) => Some(ending),
-            _ => None,
-        })
-        .collect();
+/// What the moved ends do to attributed seconds and `daily_stats`.
+async fn statistics(
+    db: &Db,
+    user_id: i64,
+    endings: &[&Ending],
+    limits: Limits,
+) -> worker::Result<LedgerDelta> {
     let mut delta = LedgerDelta::default();
     let spans = endings.iter().flat_map(|e| [e.before.span(), e.session.span()]).flatten();
     let windows = merged_windows(spans.map(|s| (s.start_ms, s.end_ms)));
@@ -154,7 +137,8 @@ async fn statistics(db: &Db, user_id: i64, writes: &[Write], limits: Limits) -> 
     if windows.is_empty() {
         return Ok(delta);
     }
-    let found = db.all(ledger_sql::overlapping(db, user_id, &windows, limits.max_session_ms)?).await?;
+    let found =
+        db.all(ledger_sql::overlapping(db, user_id, &windows, limits.max_session_ms)?).await?;
     let mut ledger = Ledger::new(ledger_sql::spans_of(&found)?);
     for ending in endings {
         ledger.change(ending.before.span().as_ref(), ending.session.span().as_ref(), &mut delta);
@@ -162,34 +146,30 @@ async fn statistics(db: &Db, user_id: i64, writes: &[Write], limits: Limits) -> 
     Ok(delta)
 }
 
-/// Sorted, disjoint windows covering every given one.
-fn merged_windows(windows: impl Iterator<Item = (i64, i64)>) -> Vec<(i64, i64)> {
-    let mut windows: Vec<(i64, i64)> = windows.filter(|(from, to)| to > from).collect();
-    windows.sort_unstable();
-    let mut merged: Vec<(i64, i64)> = Vec::with_capacity(windows.len());
-    for (from, to) in windows {
-        match merged.last_mut() {
-            Some(last) if from <= last.1 => last.1 = last.1.max(to),
-            _ => merged.push((from, to)),
-        }
-    }
-    merged
-}
-
 /// The sessions and applied op ids the ops name, the active session of every device
 /// they name, and the ledger version: one batch (a consistent snapshot), three statements.
-async fn read_known(db: &Db, user_id: i64, ops: &[SyncOp], logging: Logging) -> Handled<(Known, i64)> {
+async fn read_known(
+    db: &Db,
+    user_id: i64,
+    ops: &[SyncOp],
+    logging: Logging,
+) -> Handled<(Known, i64)> {
     let (op_ids, session_ids) = sync_plan::referenced_ids(ops);
     let devices = sync_plan::referenced_devices(ops);
     let check_ops = logging == Logging::OpLog && !op_ids.is_empty();
-    let mut statements = vec![ledger_sql::ledger_version(db, user_id)?, ledger_sql::named_sessions(db, user_id, &session_ids, &devices)?];
+    let mut statements = vec![
+        ledger_sql::ledger_version(db, user_id)?,
+        ledger_sql::named_sessions(db, user_id, &session_ids, &devices)?,
+    ];
     if check_ops {
         statements.push(ledger_sql::applied_ops(db, user_id, &op_ids)?);
     }
     let results = db.batch(statements).await?;
     let mut known = Known::default();
     let version = match results.first() {
-        Some(result) => result.results::<Version>()?.first().map(|v| v.ledger_version as i64).unwrap_or(-1),
+        Some(result) => {
+            result.results::<Version>()?.first().map(|v| v.ledger_version as i64).unwrap_or(-1)
+        }
         None => -1,
     };
     if let Some(result) = results.get(1) {
@@ -205,15 +185,4 @@ async fn read_known(db: &Db, user_id: i64, ops: &[SyncOp], logging: Logging) -> 
         known.applied_ops.extend(result.results::<Seen>()?.into_iter().map(|s| s.op_id));
     }
     Ok((known, version))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::merged_windows;
-
-    #[test]
-    fn windows_merge_when_they_touch_or_overlap() {
-        let merged = merged_windows([(5, 9), (1, 3), (3, 4), (8, 12), (20, 20)].into_iter());
-        assert_eq!(merged, vec![(1, 4), (5, 12)]);
-    }
 }

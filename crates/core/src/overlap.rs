@@ -86,6 +86,21 @@ pub fn union_seconds(spans: &[Span], from: i64, to: i64) -> i64 {
     attribute(spans, from, to).iter().map(|&(_, a, b)| (b - a) / 1000).sum()
 }
 
+/// Sorted, disjoint windows covering every given `[from, to)` (empty ones dropped): what
+/// the ended sessions around a write's moved ends must be read for.
+pub fn merged_windows(windows: impl Iterator<Item = (i64, i64)>) -> Vec<(i64, i64)> {
+    let mut windows: Vec<(i64, i64)> = windows.filter(|(from, to)| to > from).collect();
+    windows.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::with_capacity(windows.len());
+    for (from, to) in windows {
+        match merged.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
+        }
+    }
+    merged
+}
+
 /// What one bucket row of one repository gains (or loses).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BucketChange {
@@ -137,7 +152,8 @@ impl LedgerDelta {
     }
 
     fn bucket(&mut self, bucket_ms: i64, span: &Span) -> &mut BucketChange {
-        let key = (bucket_ms, span.repo_owner.to_ascii_lowercase(), span.repo_name.to_ascii_lowercase());
+        let key =
+            (bucket_ms, span.repo_owner.to_ascii_lowercase(), span.repo_name.to_ascii_lowercase());
         self.buckets.entry(key).or_insert_with(|| BucketChange {
             repo_owner: span.repo_owner.clone(),
             repo_name: span.repo_name.clone(),

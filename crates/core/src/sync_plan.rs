@@ -229,6 +229,59 @@ fn check_fields(op: &SyncOp) -> Result<(), Violation> {
     Ok(())
 }
 
+/// A plan's writes as the database takes them: each session once, in its final state.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rows<'a> {
+    /// Sessions that existed before the plan, to update.
+    pub updated: Vec<&'a StoredSession>,
+    /// Sessions the plan created, to insert (after the updates: a start's new active
+    /// session may exist only once the same device's previous one is no longer active).
+    pub inserted: Vec<&'a StoredSession>,
+    /// Applied ops to log: `(op_id, op_type name, session_id)`.
+    pub logs: Vec<(&'a str, &'static str, &'a str)>,
+    /// Every moved end, in order (their time enters the statistics).
+    pub endings: Vec<&'a Ending>,
+}
+
+impl Plan {
+    /// The writes folded per session: the last write of a session is its final state.
+    pub fn rows(&self) -> Rows<'_> {
+        let mut rows = Rows::default();
+        let mut created: HashSet<&str> = HashSet::new();
+        let mut last: HashMap<&str, &StoredSession> = HashMap::new();
+        let mut order: Vec<&str> = Vec::new();
+        for write in &self.writes {
+            let session = match write {
+                Write::Insert(session) => {
+                    created.insert(&session.id);
+                    session
+                }
+                Write::End(ending) => {
+                    rows.endings.push(ending);
+                    &ending.session
+                }
+                Write::Heartbeat(session) => session,
+                Write::Log { op_id, op_type, session_id } => {
+                    rows.logs.push((op_id, op_name(*op_type), session_id));
+                    continue;
+                }
+            };
+            if last.insert(&session.id, session).is_none() {
+                order.push(&session.id);
+            }
+        }
+        for id in order {
+            let Some(&session) = last.get(id) else { continue };
+            if created.contains(id) {
+                rows.inserted.push(session);
+            } else {
+                rows.updated.push(session);
+            }
+        }
+        rows
+    }
+}
+
 /// The name stored in `sync_ops.op_type`.
 pub fn op_type_name(op_type: OpType) -> &'static str {
     op_name(op_type)

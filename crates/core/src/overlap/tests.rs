@@ -175,3 +175,9 @@ proptest! {
         prop_assert_eq!(figures.buckets.values().map(|r| r.0).sum::<i64>(), union);
     }
 }
+
+#[test]
+fn windows_merge_when_they_touch_or_overlap() {
+    let merged = merged_windows([(5, 9), (1, 3), (3, 4), (8, 12), (20, 20)].into_iter());
+    assert_eq!(merged, vec![(1, 4), (5, 12)]);
+}
