@@ -44,6 +44,12 @@ pub const LEGACY_DEVICE_ID: &str = "00000000-0000-0000-0000-000000000000";
 /// split longer stretches of work into consecutive sessions.
 pub const DEFAULT_MAX_SESSION_HOURS: u32 = 24;
 
+/// How often, at most, a client sends a running session's heartbeat to the server, in
+/// minutes (`SERVER_HEARTBEAT_MINUTES`). Clients record a heartbeat every minute locally;
+/// the server only needs one now and then to tell a running session from a lost one, so
+/// it abandons a session only after three intervals of silence (see the README).
+pub const SERVER_HEARTBEAT_MINUTES: u32 = 10;
+
 /// Oldest start the server accepts, in days before its clock.
 pub const MAX_START_AGE_DAYS: i64 = 400;
 

@@ -259,7 +259,9 @@ pub fn decide_end(
 
 /// The row after a heartbeat at `at_ms` from `device`, or `None` when nothing changes (a
 /// later heartbeat is already recorded). A heartbeat after an abandoned session's end
-/// moves the end there: the device was still working.
+/// moves the end there: the device was still working. A completed session takes no
+/// heartbeat after its end (409), and one within it changes nothing: heartbeats are not
+/// in the op log, so that is how the replay of one sent before the end is answered.
 pub fn decide_heartbeat(
     session: &StoredSession,
     at_ms: i64,
@@ -268,7 +270,10 @@ pub fn decide_heartbeat(
 ) -> Result<Option<Ending>, Violation> {
     own_device(session, device)?;
     if session.status == SessionStatus::Completed {
-        return Err(not_active(session));
+        return match session.end_ms {
+            Some(end_ms) if at_ms <= end_ms => Ok(None),
+            _ => Err(not_active(session)),
+        };
     }
     within_limit(session, at_ms, "at", limits)?;
     if at_ms <= session.last_heartbeat_ms && session.end_ms.is_none_or(|end| at_ms <= end) {

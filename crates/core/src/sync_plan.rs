@@ -95,7 +95,9 @@ pub fn plan(
             }
             Ok(op_id) => match apply(op, &mut known, &mut plan.writes, now, limits) {
                 Ok(session_id) => {
-                    if let Some(op_id) = op_id {
+                    // Heartbeats are not logged: a replay only moves `last_heartbeat` to
+                    // where it is, so the log would cost a row a heartbeat for nothing.
+                    if let Some(op_id) = op_id.filter(|_| op.op_type != OpType::Heartbeat) {
                         plan.writes.push(Write::Log { op_id: op_id.clone(), op_type: op.op_type, session_id });
                         known.applied_ops.insert(op_id);
                     }
@@ -241,6 +243,17 @@ pub struct Rows<'a> {
     pub logs: Vec<(&'a str, &'static str, &'a str)>,
     /// Every moved end, in order (their time enters the statistics).
     pub endings: Vec<&'a Ending>,
+}
+
+impl Rows<'_> {
+    /// Whether the rows touch the ledger: a new session, a moved end or a logged op. Only
+    /// then must the batch be fenced on the ledger version it was decided at. Rows
+    /// that are only later heartbeats of active sessions need no fence: each is written
+    /// as "at least this heartbeat, if still active", which no concurrent write can make
+    /// wrong.
+    pub fn touch_ledger(&self) -> bool {
+        !self.inserted.is_empty() || !self.endings.is_empty() || !self.logs.is_empty()
+    }
 }
 
 impl Plan {

@@ -150,6 +150,8 @@ const COVERED: &[&str] = &[
     "abandoned",
     "abandon_corrected",
     "ended_at_max_length",
+    "ended_silent",
+    "never_silent",
     "max_length",
     "overlap",
     "running_at_end",

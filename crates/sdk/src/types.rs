@@ -61,6 +61,8 @@ export interface LocalSession {
   end_ms: number | null;
   duration_seconds: number | null;
   last_heartbeat_ms: number;
+  /** The latest heartbeat queued for the server (one goes every ten minutes). */
+  last_sent_heartbeat_ms: number;
   sync_state: SyncState;
 }
 

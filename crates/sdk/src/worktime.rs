@@ -153,6 +153,8 @@ impl WorkTime {
             let seen = Observation { window_focused: options.window_focused, active_url: options.active_url.as_deref(), idle };
             let filter = RepoFilter { always: options.always_track, never: options.never_track };
             let now = platform::now();
+            // A session whose heartbeats stopped (crash, sleep) ends at the last one first.
+            inner.engine.borrow_mut().end_if_silent(now);
             let action = {
                 let engine = inner.engine.borrow();
                 let running = engine.active_session().map(|s| Running { owner: s.repo_owner, repo: s.repo_name, number: s.pr_number });

@@ -4,6 +4,7 @@
 //! the settings it was created with. [`EngineConfig::default`] holds the product's values.
 
 use serde::{Deserialize, Serialize};
+use worktime_api::sessions::SERVER_HEARTBEAT_MINUTES;
 use worktime_api::sync::MAX_OPS;
 
 /// Settings of one [`super::Engine`]. Out-of-range values are clamped by
@@ -27,6 +28,24 @@ pub struct EngineConfig {
     pub rejected_limit: usize,
     /// Failed ops listed one by one in the status; the rest are only counted (default 50).
     pub failed_items_shown: usize,
+    /// Least time between two heartbeats of a session sent to the server (default
+    /// [`SERVER_HEARTBEAT_MINUTES`]). Heartbeats in between stay local, in the snapshot,
+    /// unless a request goes anyway: then the latest one rides along.
+    #[serde(default = "default_server_heartbeat_ms")]
+    pub server_heartbeat_ms: i64,
+    /// A running session whose last local heartbeat (one a minute) is older than this
+    /// stopped there: the browser crashed, was closed or slept (default 5 min). The next
+    /// call ends it at that heartbeat, so the gap is never counted.
+    #[serde(default = "default_silence_ms")]
+    pub silence_ms: i64,
+}
+
+fn default_server_heartbeat_ms() -> i64 {
+    i64::from(SERVER_HEARTBEAT_MINUTES) * 60_000
+}
+
+fn default_silence_ms() -> i64 {
+    5 * 60_000
 }
 
 impl Default for EngineConfig {
@@ -40,6 +59,8 @@ impl Default for EngineConfig {
             history_limit: 100,
             rejected_limit: 50,
             failed_items_shown: 50,
+            server_heartbeat_ms: default_server_heartbeat_ms(),
+            silence_ms: default_silence_ms(),
         }
     }
 }
@@ -58,6 +79,9 @@ impl EngineConfig {
         self.history_limit = self.history_limit.max(1);
         self.rejected_limit = self.rejected_limit.max(1);
         self.failed_items_shown = self.failed_items_shown.max(1);
+        self.server_heartbeat_ms = self.server_heartbeat_ms.max(0);
+        // Above the one-minute heartbeat, with room for a late alarm.
+        self.silence_ms = self.silence_ms.max(2 * 60_000);
         self
     }
 

@@ -37,7 +37,7 @@ pub use self::live::{Live, LiveCommand, LiveConfig, LiveError, LiveEvent, LiveSt
 pub use self::signout::{SignOutResult, SignOutScope};
 pub use self::snapshot::{SnapshotError, SNAPSHOT_VERSION};
 pub use self::status::{FailedItem, RejectedItem, Status, SyncReason};
-pub use self::tracking::{implicit_end_op_id, LocalSession, StartInput, SyncState, TrackingError};
+pub use self::tracking::{implicit_end_op_id, silent_end_op_id, LocalSession, StartInput, SyncState, TrackingError};
 pub use self::wire::{Outcome, Transmit};
 
 use self::round::Round;
@@ -170,6 +170,7 @@ impl Engine {
         if self.state.queue.contains_op(&implicit_end_op_id(&op_id)) {
             return Err(TrackingError::DuplicateId(op_id));
         }
+        self.end_if_silent(now);
         let ops = self.state.tracker.start(now, input, &op_id, self.state.config.history_limit)?;
         for op in ops {
             self.enqueue(now, op);
@@ -185,20 +186,47 @@ impl Engine {
         op_id: String,
     ) -> Result<LocalSession, TrackingError> {
         let op_id = self.fresh_op_id(&op_id)?;
+        if let Some(ended) = self.end_if_silent(now) {
+            return Ok(ended);
+        }
         let op = self.state.tracker.end(now, op_id)?;
         let session_id = op.session_id.clone();
         self.enqueue(now, op);
         self.session(&session_id).ok_or(TrackingError::NoActiveSession)
     }
 
-    /// Records that the user is still on the active session. The heartbeat replaces the
-    /// session's queued one (unless that one is being sent). From 24 hours after the
-    /// start it ends the session there instead: the queued op is its end.
+    /// Records that the user is still on the active session: every call updates the
+    /// snapshot (the crash-recovery point), but the server gets a heartbeat only every
+    /// `EngineConfig::server_heartbeat_ms`, or sooner when a request goes anyway. A queued
+    /// heartbeat replaces the session's previous one (unless that one is being sent).
+    /// From 24 hours after the start it ends the session there instead: the queued op is
+    /// its end. A session silent for longer than `EngineConfig::silence_ms` ended at its
+    /// last heartbeat (see [`end_if_silent`](Engine::end_if_silent)): then there is no active session.
     pub fn heartbeat(&mut self, now: UnixMillis, op_id: String) -> Result<(), TrackingError> {
         let op_id = self.fresh_op_id(&op_id)?;
-        let op = self.state.tracker.heartbeat(now, op_id)?;
-        self.enqueue(now, op);
+        if self.end_if_silent(now).is_some() {
+            return Err(TrackingError::NoActiveSession);
+        }
+        let every_ms = self.state.config.server_heartbeat_ms;
+        let pending = self.state.round.is_some();
+        if let Some(op) = self.state.tracker.heartbeat(now, op_id, every_ms, pending)? {
+            self.enqueue(now, op);
+        }
         Ok(())
+    }
+
+    /// Ends the active session at its last heartbeat when that is more than
+    /// `EngineConfig::silence_ms` before `now`: the browser crashed, closed or slept
+    /// meanwhile, and that time was not work. The end op's id is
+    /// [`silent_end_op_id`]. Every tracking call does this first; the shell calls it
+    /// before it looks at the browser. Returns the ended session.
+    pub fn end_if_silent(&mut self, now: UnixMillis) -> Option<LocalSession> {
+        let silence_ms = self.state.config.silence_ms;
+        let last_ms = self.state.tracker.silent_since(now, silence_ms)?;
+        let session_id = self.state.tracker.active_record()?.session_id.clone();
+        let op = self.state.tracker.end(UnixMillis(last_ms), silent_end_op_id(&session_id)).ok()?;
+        self.enqueue(now, op);
+        self.session(&session_id)
     }
 
     // --- getters ---

@@ -6,8 +6,9 @@
 //! on the wire has second precision, and a duration is whole seconds.
 //!
 //! Ids are client-generated UUIDs passed in by the shell; the engine makes no
-//! randomness. The one id it derives is that of the end op written when a start
-//! implicitly ends the active session: [`implicit_end_op_id`].
+//! randomness. It derives two: the end op written when a start implicitly ends the
+//! active session ([`implicit_end_op_id`]), and the end of a session that went silent
+//! ([`silent_end_op_id`]).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -62,6 +63,10 @@ pub struct LocalSession {
     pub duration_seconds: Option<i64>,
     /// The latest heartbeat (the start until the first one).
     pub last_heartbeat_ms: i64,
+    /// The latest heartbeat queued for the server (the start until the first one): the
+    /// server's `last_heartbeat` once the queue is through.
+    #[serde(default)]
+    pub last_sent_heartbeat_ms: i64,
     pub sync_state: SyncState,
 }
 
@@ -112,6 +117,10 @@ pub(crate) struct SessionRecord {
     pub start_ms: i64,
     pub end_ms: Option<i64>,
     pub last_heartbeat_ms: i64,
+    /// The latest heartbeat queued for the server; 0 (snapshots before it) reads as the
+    /// start.
+    #[serde(default)]
+    pub sent_heartbeat_ms: i64,
     pub rejected: bool,
     /// The device the session was started on: its end and heartbeats name the same one.
     pub device_id: Option<String>,
@@ -136,6 +145,7 @@ impl SessionRecord {
             end_ms: self.end_ms,
             duration_seconds: self.end_ms.map(|end| (end - self.start_ms) / 1000),
             last_heartbeat_ms: self.last_heartbeat_ms,
+            last_sent_heartbeat_ms: self.sent_heartbeat_ms.max(self.start_ms),
             sync_state,
         }
     }
@@ -150,8 +160,17 @@ pub(crate) fn checked_uuid(text: &str, field: &str) -> Result<String, TrackingEr
 /// ends the active one: a UUID (version 8) made of SHA-256 of the start op's id, so it
 /// is unique per start and the same on every replay.
 pub fn implicit_end_op_id(start_op_id: &str) -> String {
-    let digest =
-        Sha256::digest(format!("worktime:implicit-end:{}", start_op_id.to_ascii_lowercase()));
+    derived_uuid("implicit-end", start_op_id)
+}
+
+/// The op id of the end op of a session that went silent (ended at its last heartbeat,
+/// see [`Tracker::silent_since`]): derived from the session id, as a session ends once.
+pub fn silent_end_op_id(session_id: &str) -> String {
+    derived_uuid("silent-end", session_id)
+}
+
+fn derived_uuid(purpose: &str, from: &str) -> String {
+    let digest = Sha256::digest(format!("worktime:{purpose}:{}", from.to_ascii_lowercase()));
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     bytes[6] = (bytes[6] & 0x0f) | 0x80;
@@ -218,6 +237,7 @@ impl Tracker {
             start_ms,
             end_ms: None,
             last_heartbeat_ms: start_ms,
+            sent_heartbeat_ms: start_ms,
             rejected: false,
             device_id: self.device_id.clone(),
         });
@@ -243,24 +263,45 @@ impl Tracker {
         })
     }
 
-    /// Records that the user is still working on the active session. A session that has
+    /// Records that the user is still working on the active session, and returns the op
+    /// for the server when one is due: `send_every_ms` after the last one sent, or at once
+    /// when `request_pending` (it rides along, at no extra request). A session that has
     /// reached the longest length the server accepts ends there instead (the op is its
     /// end): the shell's next observation starts a new one.
-    pub fn heartbeat(&mut self, now: UnixMillis, op_id: String) -> Result<SyncOp, TrackingError> {
+    pub fn heartbeat(
+        &mut self,
+        now: UnixMillis,
+        op_id: String,
+        send_every_ms: i64,
+        request_pending: bool,
+    ) -> Result<Option<SyncOp>, TrackingError> {
         let record = match self.history.front_mut() {
             Some(record) if self.active => record,
             _ => return Err(TrackingError::NoActiveSession),
         };
         let at_ms = truncate_to_second(now).0;
         if at_ms - record.start_ms >= MAX_SESSION_MS {
-            return self.end(now, op_id);
+            return self.end(now, op_id).map(Some);
         }
         record.last_heartbeat_ms = record.last_heartbeat_ms.max(at_ms);
-        Ok(SyncOp {
-            at: Some(UnixMillis(at_ms).to_rfc3339()),
+        let sent_ms = record.sent_heartbeat_ms.max(record.start_ms);
+        let due = record.last_heartbeat_ms - sent_ms >= send_every_ms;
+        if record.last_heartbeat_ms <= sent_ms || !(due || request_pending) {
+            return Ok(None);
+        }
+        record.sent_heartbeat_ms = record.last_heartbeat_ms;
+        Ok(Some(SyncOp {
+            at: Some(UnixMillis(record.last_heartbeat_ms).to_rfc3339()),
             device_id: record.device_id.clone(),
             ..bare_op(op_id, OpType::Heartbeat, record.session_id.clone())
-        })
+        }))
+    }
+
+    /// The active session, when its last heartbeat is more than `silence_ms` before
+    /// `now`: it stopped there (see `EngineConfig::silence_ms`).
+    pub fn silent_since(&self, now: UnixMillis, silence_ms: i64) -> Option<i64> {
+        let record = self.active_record()?;
+        (now.0 - record.last_heartbeat_ms > silence_ms).then_some(record.last_heartbeat_ms)
     }
 }
 

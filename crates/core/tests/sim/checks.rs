@@ -155,14 +155,19 @@ pub fn sessions(sim: &Sim, strict: bool, counts: &mut Counts) -> Result<(), Stri
                         "heartbeat of {id}"
                     );
                 }
-                // The newest heartbeat of a running session is never dropped. The server
-                // may have abandoned it while the device was silent: then it ends there.
+                // The newest heartbeat sent for a running session is never dropped (the
+                // ones in between stay local: one goes every ten minutes). The server may
+                // have abandoned it while the device was silent: then it ends there.
                 None => {
                     ensure!(
-                        stored.last_heartbeat_ms == local.last_heartbeat_ms,
-                        "session {id}: last heartbeat {} on the server, {} locally",
+                        stored.last_heartbeat_ms == local.last_sent_heartbeat_ms,
+                        "session {id}: last heartbeat {} on the server, {} sent",
                         stored.last_heartbeat_ms,
-                        local.last_heartbeat_ms
+                        local.last_sent_heartbeat_ms
+                    );
+                    ensure!(
+                        local.last_heartbeat_ms - local.last_sent_heartbeat_ms < 10 * MIN,
+                        "session {id}: heartbeats held back for too long"
                     );
                     let running = stored.status == SessionStatus::Active && stored.end_ms.is_none();
                     let abandoned = stored.status == SessionStatus::Abandoned

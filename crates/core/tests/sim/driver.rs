@@ -7,7 +7,7 @@ use worktime_api::auth::User;
 use worktime_api::paths;
 use worktime_api::ErrorCode;
 use worktime_core::client::{
-    implicit_end_op_id, Engine, EngineConfig, Outcome, StartInput, SyncReason, Transmit,
+    implicit_end_op_id, silent_end_op_id, Engine, EngineConfig, Outcome, StartInput, SyncReason, Transmit,
 };
 use worktime_core::time::UnixMillis;
 
@@ -187,7 +187,15 @@ impl Sim {
                 (true, true) => Some(i64::MAX),
                 (true, false) => Some(T_START + rng.range(0, duration)),
             };
-            let mut engine = Engine::new(EngineConfig::default());
+            // One device in four never notices a silence (an SDK from before the rule):
+            // its sessions run on through sleep until the 24-hour limit.
+            let config = if rng.chance(250) {
+                counts.bump("never_silent");
+                EngineConfig { silence_ms: 4 * DAY, ..EngineConfig::default() }
+            } else {
+                EngineConfig::default()
+            };
+            let mut engine = Engine::new(config);
             let device_id = format!("{:08x}-0000-4000-9000-{:012x}", seed as u32, d);
             if adopt_at.is_none() {
                 let adopted = engine.adopt_device_id(&device_id).expect("a valid device id");
@@ -271,8 +279,20 @@ impl Sim {
         engine.request_sync(now, SyncReason::SignIn);
     }
 
+    /// What the shell does before it looks at the browser: a session whose local
+    /// heartbeats stopped (the device slept or was killed) ends at the last one.
+    fn end_if_silent(&mut self, d: usize) {
+        let now = self.client_now(d);
+        if let Some(ended) = self.devices[d].engine.end_if_silent(now) {
+            self.counts.bump("ended_silent");
+            let op_id = silent_end_op_id(&ended.session_id);
+            self.record(op_id, ended.session_id, Kind::End, d);
+        }
+    }
+
     /// One user action on device `d` while it is in use.
     fn act(&mut self, d: usize) {
+        self.end_if_silent(d);
         let now = self.client_now(d);
         let active = self.devices[d].engine.active_session();
         let roll = self.rng.range(0, 99);
@@ -327,6 +347,7 @@ impl Sim {
 
     /// The user stops working on device `d`, maybe leaving its session running.
     fn end_if_active(&mut self, d: usize) {
+        self.end_if_silent(d);
         if let Some(session) = self.devices[d].engine.active_session() {
             let op_id = self.uuid();
             let now = self.client_now(d);

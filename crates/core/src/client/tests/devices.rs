@@ -59,7 +59,7 @@ fn every_op_after_adopt_device_id_carries_it() {
 
 #[test]
 fn a_queued_heartbeat_names_the_device() {
-    let mut engine = signed_out();
+    let mut engine = unthrottled();
     engine.adopt_device_id(DESKTOP).expect("a UUID");
     start(&mut engine, T0, 1);
     engine.heartbeat(now(T0 + 60_000), uuid(2)).expect("beats");
@@ -175,7 +175,7 @@ fn a_version_1_snapshot_restores_and_its_queued_ops_keep_no_device_id() {
 
 #[test]
 fn an_end_after_more_than_a_day_is_capped_at_24_hours() {
-    let mut engine = signed_out();
+    let mut engine = unthrottled();
     start(&mut engine, T0, 1);
     let ended = engine.end_session(now(T0 + 3 * DAY), uuid(2)).expect("ends");
     assert_eq!((ended.end_ms, ended.duration_seconds), (Some(T0 + DAY), Some(24 * 3600)));
@@ -185,7 +185,7 @@ fn an_end_after_more_than_a_day_is_capped_at_24_hours() {
 
 #[test]
 fn a_start_after_a_forgotten_session_ends_it_at_24_hours() {
-    let mut engine = signed_out();
+    let mut engine = unthrottled();
     start(&mut engine, T0, 1);
     start(&mut engine, T0 + 2 * DAY, 3);
     let history = engine.history(10, 0);
@@ -198,7 +198,7 @@ fn a_start_after_a_forgotten_session_ends_it_at_24_hours() {
 
 #[test]
 fn a_heartbeat_at_24_hours_ends_the_session_instead() {
-    let mut engine = signed_out();
+    let mut engine = unthrottled();
     engine.adopt_device_id(LAPTOP).expect("a UUID");
     start(&mut engine, T0, 1);
     engine.heartbeat(now(T0 + DAY - 1_000), uuid(2)).expect("beats just before");
@@ -226,7 +226,7 @@ fn a_heartbeat_at_24_hours_ends_the_session_instead() {
 
 #[test]
 fn a_heartbeat_exactly_24_hours_after_the_start_ends_it_there() {
-    let mut engine = signed_out();
+    let mut engine = unthrottled();
     start(&mut engine, T0, 1);
     engine.heartbeat(now(T0 + DAY + 999), uuid(2)).expect("ends");
     assert_eq!(engine.active_session(), None);

@@ -3,6 +3,7 @@
 mod auth;
 mod batches;
 mod devices;
+mod heartbeats;
 mod live;
 mod retry;
 mod snapshots;
@@ -33,6 +34,13 @@ fn user() -> User {
 
 fn signed_out() -> Engine {
     Engine::new(EngineConfig::default())
+}
+
+/// An engine that sends every heartbeat and never finds a session silent: the queue and
+/// the 24-hour cap alone, whatever the time between calls.
+fn unthrottled() -> Engine {
+    let config = EngineConfig { server_heartbeat_ms: 0, silence_ms: 30 * DAY, ..EngineConfig::default() };
+    Engine::new(config)
 }
 
 /// Signed in with a token valid for a week.

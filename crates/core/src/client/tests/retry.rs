@@ -90,7 +90,7 @@ fn a_confirmed_batch_resets_the_retry_count() {
 
 #[test]
 fn enqueueing_starts_a_round_only_when_signed_in_and_none_runs() {
-    let mut engine = signed_out();
+    let mut engine = unthrottled();
     start(&mut engine, T0, 1);
     assert!(!engine.status(now(T0)).round_active);
     assert_eq!(engine.poll_transmit(now(T0)), None);
@@ -105,7 +105,7 @@ fn enqueueing_starts_a_round_only_when_signed_in_and_none_runs() {
         fail(&mut engine, T0 + 1_000, Outcome::NetworkError("down".into())),
         Some(T0 + 2_000)
     );
-    engine.heartbeat(now(T0 + 1_500), uuid(3)).expect("beats");
+    engine.end_session(now(T0 + 1_500), uuid(3)).expect("ends");
     engine.request_sync(now(T0 + 1_500), SyncReason::Periodic);
     assert_eq!(engine.poll_transmit(now(T0 + 1_500)), None);
     assert_eq!(sent_ids(&poll(&mut engine, T0 + 2_000)), [uuid(1), uuid(3)]);

@@ -90,7 +90,7 @@ fn uppercase_ids_are_stored_lowercased_like_the_server_does() {
 
 #[test]
 fn heartbeats_coalesce_but_never_replace_one_being_sent() {
-    let mut engine = signed_out();
+    let mut engine = unthrottled();
     start(&mut engine, T0, 1);
     engine.heartbeat(now(T0 + 60_000), uuid(2)).expect("beats");
     engine.heartbeat(now(T0 + 120_000), uuid(3)).expect("beats");
