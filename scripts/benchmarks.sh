@@ -35,7 +35,7 @@ timeout 120 bash -c '. scripts/env.sh; . scripts/worker-dev.sh; migrate_local "$
 start_worker "$PORT" "$STATE" "$OUT/wrangler-dev.log" --env-file "$OUT/bench.env" \
   --var "ENVIRONMENT:bench" --var "GITHUB_OAUTH_BASE_URL:http://127.0.0.1:$FAKE_PORT" \
   --var "GITHUB_API_BASE_URL:http://127.0.0.1:$FAKE_PORT" \
-  --var "API_RATE_LIMIT_PER_MINUTE:1000000" --var "AUTH_RATE_LIMIT_PER_MINUTE:1000000"
+  --config "$(limited_config bench 1000000 1000000)"
 
 # rows_check LABEL ROWS TWO_XX PER_REQUEST CONNS: wrk stops at its deadline without reading
 # the answers still in flight (at most one per connection), whose writes the worker still

@@ -73,7 +73,7 @@ worker_up() {
     --var "ENVIRONMENT:test" --var "ALLOWED_ORIGINS:http://$WASM_BINDGEN_TEST_ADDRESS,$EXTENSION_ORIGIN" \
     --env-file "$OUT/test.env" \
     --var "GITHUB_OAUTH_BASE_URL:$FAKE_GITHUB" --var "GITHUB_API_BASE_URL:$FAKE_GITHUB" \
-    --var "API_RATE_LIMIT_PER_MINUTE:600" --var "AUTH_RATE_LIMIT_PER_MINUTE:600" \
+    --config "$(limited_config test 600 600)" \
     --test-scheduled
 }
 if worker_up; then
@@ -109,7 +109,7 @@ if worker_up; then
   if start_worker "$PORT" "$OUT/wrangler-state" "$OUT/wrangler-dev-fuzz.log" \
       --var "ENVIRONMENT:test" --env-file "$OUT/test.env" \
       --var "GITHUB_OAUTH_BASE_URL:$FAKE_GITHUB" --var "GITHUB_API_BASE_URL:$FAKE_GITHUB" \
-      --var "API_RATE_LIMIT_PER_MINUTE:100000" --var "AUTH_RATE_LIMIT_PER_MINUTE:100000"; then
+      --config "$(limited_config fuzz 100000 100000)"; then
     # The token goes through the environment so the tier's command line (logged) has none.
     export WORKTIME_FUZZ_JWT
     WORKTIME_FUZZ_JWT=$(curl -fsS -X POST "$BASE_URL/auth/github/callback" -d '{"code":"test-code:31337:fuzzer","code_verifier":"fuzz-verifier-0123456789-abcdefghijklmnopqrstuvwxyz"}' \

@@ -14,6 +14,19 @@ migrate_local() {
   (cd "$WT_ROOT/worker" && CI=true wrangler d1 migrations apply DB --local --persist-to "$1")
 }
 
+# limited_config NAME API_LIMIT ADDRESS_LIMIT: prints the path of a copy of wrangler.toml
+# (beside it, git-ignored) whose rate limits per minute are these, for `start_worker …
+# --config PATH`. The Rate Limiting binding's limits live in the config, not in vars.
+limited_config() {
+  local path="$WT_ROOT/worker/.wrangler-$1.toml"
+  awk -v api="$2" -v address="$3" '
+    /^name = "API_LIMITER"/ { limit = api }
+    /^name = "ADDRESS_LIMITER"/ { limit = address }
+    /^simple = / && limit != "" { sub(/limit = [0-9]+/, "limit = " limit); limit = "" }
+    { print }' "$WT_ROOT/worker/wrangler.toml" > "$path"
+  echo "$path"
+}
+
 # start_worker PORT STATE_DIR LOG [--var NAME:VALUE …]: starts wrangler dev in its own
 # process group and waits until /health answers. stop_worker ends the whole group.
 start_worker() {

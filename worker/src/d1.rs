@@ -1,7 +1,8 @@
 //! D1 with a meter: every statement and round trip of one invocation is counted, because
 //! the Workers Free plan allows 50 D1 queries per invocation and counts each statement of
 //! a `batch()` as one (Miniflare enforces none of it). Each response reports the count in
-//! `Server-Timing: d1;desc="statements=N, round-trips=M"`, and tests assert the worst
+//! `Server-Timing: d1;desc="statements=N, round-trips=M, rows-written=W"` (rows written
+//! as D1 reports and bills them, index entries included), and tests assert the worst
 //! cases against it.
 //!
 //! Handlers get one [`Db`] per invocation and run every statement through it: `batch`,
@@ -22,11 +23,17 @@ pub struct Db {
     inner: D1Database,
     statements: Cell<u32>,
     round_trips: Cell<u32>,
+    rows_written: Cell<u64>,
 }
 
 impl Db {
     pub fn open(env: &Env) -> Result<Db> {
-        Ok(Db { inner: env.d1(env::DB)?, statements: Cell::new(0), round_trips: Cell::new(0) })
+        Ok(Db {
+            inner: env.d1(env::DB)?,
+            statements: Cell::new(0),
+            round_trips: Cell::new(0),
+            rows_written: Cell::new(0),
+        })
     }
 
     /// A statement to bind and hand back to `batch`, `first`, `all` or `run`.
@@ -49,7 +56,14 @@ impl Db {
             return Ok(Vec::new());
         }
         self.count(statements.len());
-        self.inner.batch(statements).await
+        let results = self.inner.batch(statements).await?;
+        results.iter().for_each(|result| self.written(result));
+        Ok(results)
+    }
+
+    fn written(&self, result: &D1Result) {
+        let rows = result.meta().ok().flatten().and_then(|meta| meta.rows_written).unwrap_or(0);
+        self.rows_written.set(self.rows_written.get() + rows as u64);
     }
 
     pub async fn first<T: DeserializeOwned>(
@@ -62,20 +76,25 @@ impl Db {
 
     pub async fn all(&self, statement: D1PreparedStatement) -> Result<D1Result> {
         self.count(1);
-        statement.all().await
+        let result = statement.all().await?;
+        self.written(&result);
+        Ok(result)
     }
 
     pub async fn run(&self, statement: D1PreparedStatement) -> Result<()> {
         self.count(1);
-        statement.run().await.map(|_| ())
+        let result = statement.run().await?;
+        self.written(&result);
+        Ok(())
     }
 
     /// The `Server-Timing` value for this invocation.
     pub fn server_timing(&self) -> String {
         format!(
-            "d1;desc=\"statements={}, round-trips={}\"",
+            "d1;desc=\"statements={}, round-trips={}, rows-written={}\"",
             self.statements.get(),
-            self.round_trips.get()
+            self.round_trips.get(),
+            self.rows_written.get()
         )
     }
 }

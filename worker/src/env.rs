@@ -1,7 +1,9 @@
 //! The worker's configuration: binding names, variables and secrets, read once per request.
 
 use worker::Env;
+use worktime_api::sessions::SERVER_HEARTBEAT_MINUTES;
 use worktime_core::cors::CorsPolicy;
+use worktime_core::sessions;
 use worktime_core::jwt::{JwtKey, KeyTooShort};
 
 /// D1 database binding: the source of truth.
@@ -9,8 +11,6 @@ pub const DB: &str = "DB";
 /// Workers KV binding. Wave 1 kept GitHub tokens here; nothing needs them, so none are
 /// written and sign-in deletes what an earlier version left.
 pub const KV: &str = "KV";
-/// Durable Object namespace holding one rate-limit window per key.
-pub const RATE_LIMITER: &str = "RATE_LIMITER";
 
 /// Durable Object namespace holding one live-updates hub per user.
 pub const LIVE: &str = "LIVE";
@@ -66,23 +66,12 @@ pub fn github(env: &Env) -> GitHubConfig {
     }
 }
 
-/// Requests per minute: per user on `/api/*`, per client address on `/auth/*`.
-pub struct RateLimits {
-    pub api_per_minute: u32,
-    pub auth_per_minute: u32,
-}
-
-pub fn rate_limits(env: &Env) -> RateLimits {
-    RateLimits {
-        api_per_minute: number_or(env, "API_RATE_LIMIT_PER_MINUTE", 120),
-        auth_per_minute: number_or(env, "AUTH_RATE_LIMIT_PER_MINUTE", 30),
-    }
-}
-
 /// How long an active session may go without a heartbeat before the scheduled job
-/// abandons it, in minutes.
+/// abandons it, in minutes: `ABANDON_AFTER_MINUTES` (default 30), at least three times
+/// `SERVER_HEARTBEAT_MINUTES` (the clients' interval, default 10).
 pub fn abandon_after_minutes(env: &Env) -> u32 {
-    number_or(env, "ABANDON_AFTER_MINUTES", 30).max(1)
+    let beat = number_or(env, "SERVER_HEARTBEAT_MINUTES", SERVER_HEARTBEAT_MINUTES);
+    sessions::abandon_after_minutes(number_or(env, "ABANDON_AFTER_MINUTES", 30), beat)
 }
 
 /// The longest session accepted, in hours (`MAX_SESSION_HOURS`, default 24).

@@ -128,6 +128,21 @@ pub fn update_sessions(
     .bind(&[num(user_id), store::json(&Value::Array(rows))])
 }
 
+/// Moves active sessions' `last_heartbeat_ms` forward, each only if still active and
+/// only ever later: written without the ledger fence (see `Rows::touch_ledger`).
+pub fn heartbeats(
+    db: &Db,
+    user_id: i64,
+    sessions: &[&StoredSession],
+) -> Result<D1PreparedStatement> {
+    let rows: BTreeMap<&str, i64> =
+        sessions.iter().map(|s| (s.id.as_str(), s.last_heartbeat_ms)).collect();
+    db.prepare(
+        "UPDATE time_sessions SET last_heartbeat_ms =          max(last_heartbeat_ms, (SELECT value FROM json_each(?2) WHERE key = time_sessions.id))          WHERE user_id = ?1 AND status = 'active' AND id IN (SELECT key FROM json_each(?2))",
+    )
+    .bind(&[num(user_id), store::json(&json!(rows))])
+}
+
 /// Records applied ops: `(op_id, op_type, session_id)`.
 pub fn log_ops(
     db: &Db,

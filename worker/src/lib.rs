@@ -29,7 +29,6 @@ mod writes;
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 pub use live::LiveHub;
-pub use ratelimit::RateLimiter;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {

@@ -1,57 +1,97 @@
-//! Rate limits: one Durable Object per key (a user or a client address) owns its window.
+//! Rate limits with the Workers Rate Limiting binding: per user on `/api/*`
+//! (`API_LIMITER`), per client address on `/auth/*` and on `/api/*` requests without a
+//! valid token (`ADDRESS_LIMITER`). Limits and periods are in `wrangler.toml`.
 //!
-//! Why a Durable Object: a counter needs a single, strongly consistent owner. KV is
-//! eventually consistent and takes one write per second per key, so concurrent requests
-//! would all read the same old count. D1 could count, but every request would add a write
-//! to the database that holds users' data. A Durable Object is one single-threaded
-//! instance per key, so `Window::hit` sees every request in order, in memory. If the
-//! object is evicted its window restarts — at worst a client gets one extra window.
+//! No sequential round trip on the hot path: [`Gate::open`] asks the binding at once
+//! (the call starts a JavaScript promise, which runs whether or not anyone awaits it), and
+//! the request goes on reading D1 meanwhile. Reads have no effects, so the verdict is
+//! needed only before the first write (`writes::apply`) and before answering
+//! (`routes`); both await the same promise. A refused request writes nothing and gets
+//! 429 `rate_limited` with `Retry-After`, the time left in the binding's window.
+//!
+//! If the binding is missing or fails, requests are let through (and logged): an outage
+//! of the limiter must not become an outage of the API.
 
-use std::cell::RefCell;
-
-use worker::{durable_object, Date, DurableObject, Env, Request, Response, Result, State};
-use worktime_core::ratelimit::{Verdict, Window};
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use worker::{console_error, Env};
+use worktime_api::ErrorCode;
+use worktime_core::ratelimit::retry_after_seconds;
 use worktime_core::time::UnixMillis;
 
-use crate::env;
+use crate::request::{ApiError, Handled};
 
-const WINDOW_MS: i64 = 60_000;
+/// The period of both limiters' windows, in seconds (`simple.period` in wrangler.toml).
+const PERIOD_SECONDS: u32 = 60;
 
-#[durable_object]
-pub struct RateLimiter {
-    window: RefCell<Window>,
+/// Which counter a request is charged to.
+#[derive(Debug, Clone, Copy)]
+pub enum Limiter {
+    /// Per user, on `/api/*` with a valid token.
+    Api,
+    /// Per client address, on `/auth/*` and on `/api/*` without a valid token.
+    Address,
 }
 
-impl DurableObject for RateLimiter {
-    fn new(_state: State, _env: Env) -> Self {
-        RateLimiter { window: RefCell::new(Window::default()) }
+impl Limiter {
+    fn binding(self) -> &'static str {
+        match self {
+            Limiter::Api => "API_LIMITER",
+            Limiter::Address => "ADDRESS_LIMITER",
+        }
+    }
+}
+
+/// One request's pending verdict.
+pub struct Gate {
+    verdict: Option<Promise>,
+    now: UnixMillis,
+}
+
+impl Gate {
+    /// Charges one request to `key` and returns at once; the verdict comes later.
+    pub fn open(env: &Env, limiter: Limiter, key: &str, now: UnixMillis) -> Gate {
+        let verdict = ask(env, limiter, key)
+            .map_err(|err| console_error!("rate limiter {} unavailable: {err:?}", limiter.binding()))
+            .ok();
+        Gate { verdict, now }
     }
 
-    /// `GET /?limit=N` counts one request; answers `{"retry_after":0}` when allowed, else
-    /// the seconds to wait.
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        let limit = req
-            .url()?
-            .query_pairs()
-            .find(|(k, _)| k == "limit")
-            .and_then(|(_, v)| v.parse::<u32>().ok())
-            .unwrap_or(0);
-        let now = UnixMillis::from_js(Date::now().as_millis() as f64);
-        let verdict = self.window.borrow_mut().hit(now, limit, WINDOW_MS);
-        let retry_after = match verdict {
-            Verdict::Allow { .. } => 0,
-            Verdict::Deny { retry_after_seconds } => retry_after_seconds,
+    /// The client's address, as Cloudflare reports it.
+    pub fn address(req: &worker::Request) -> String {
+        let address = req.headers().get("CF-Connecting-IP").ok().flatten();
+        format!("ip:{}", address.as_deref().unwrap_or("unknown"))
+    }
+
+    /// `Ok` when the request is within its limit; else 429 with `Retry-After`.
+    pub async fn admit(&self) -> Handled<()> {
+        let Some(promise) = &self.verdict else { return Ok(()) };
+        let success = match JsFuture::from(promise.clone()).await {
+            Ok(outcome) => Reflect::get(&outcome, &"success".into()).ok().and_then(|v| v.as_bool()),
+            Err(err) => {
+                console_error!("rate limiter failed: {err:?}");
+                None
+            }
         };
-        Response::ok(retry_after.to_string())
+        if success != Some(false) {
+            return Ok(());
+        }
+        let retry_after = retry_after_seconds(self.now, PERIOD_SECONDS);
+        Err(ApiError {
+            code: ErrorCode::RateLimited,
+            message: format!("Too many requests; try again in {retry_after} seconds."),
+            retry_after: Some(retry_after),
+        })
     }
 }
 
-/// Counts one request for `key` against `limit` per minute: `None` when allowed, else the
-/// seconds after which to retry.
-pub async fn check(env: &Env, key: &str, limit: u32) -> Result<Option<u32>> {
-    let namespace = env.durable_object(env::RATE_LIMITER)?;
-    let stub = namespace.id_from_name(key)?.get_stub()?;
-    let mut response = stub.fetch_with_str(&format!("https://rate-limiter/?limit={limit}")).await?;
-    let retry_after = response.text().await?.trim().parse::<u32>().unwrap_or(0);
-    Ok((retry_after > 0).then_some(retry_after))
+/// `binding.limit({ key })`: the call is made now; its promise settles later.
+fn ask(env: &Env, limiter: Limiter, key: &str) -> Result<Promise, JsValue> {
+    // Read raw: the binding's class name differs between workerd and Cloudflare.
+    let binding = Reflect::get(env.as_ref(), &limiter.binding().into())?;
+    let limit = Reflect::get(&binding, &"limit".into())?.dyn_into::<js_sys::Function>()?;
+    let options = Object::new();
+    Reflect::set(&options, &"key".into(), &key.into())?;
+    limit.call1(&binding, &options)?.dyn_into::<Promise>()
 }

@@ -9,7 +9,8 @@ use worktime_core::time::UnixMillis;
 use crate::d1::Db;
 use crate::request::{ApiError, Handled};
 use crate::standing::authenticate;
-use crate::{auth, cors, env, health, live, ratelimit, respond, sessions, stats, sync};
+use crate::ratelimit::{Gate, Limiter};
+use crate::{auth, cors, env, health, live, respond, sessions, stats, sync};
 
 /// The committed OpenAPI document, generated from the wire contract.
 const OPENAPI_JSON: &str = include_str!("../../crates/api/openapi.json");
@@ -69,10 +70,9 @@ async fn handle(req: &mut Request, env: &Env, ctx: &Context, db: &Db, route: Rou
             "The server is misconfigured (JWT_SECRET must be at least 32 bytes) and cannot serve requests.",
         )
     })?;
-    let limits = env::rate_limits(env);
     if route.access() == Access::Auth {
-        let address = req.headers().get("CF-Connecting-IP").ok().flatten().unwrap_or_else(|| "unknown".into());
-        limit(env, &format!("ip:{address}"), limits.auth_per_minute).await?;
+        // Sign-in traffic is light; its limit is checked before any work (it calls GitHub).
+        Gate::open(env, Limiter::Address, &Gate::address(req), now).admit().await?;
         return match route {
             Route::AuthLogin => auth::login(req, env),
             Route::AuthCallback => auth::callback(req, env, db, &key, now).await,
@@ -82,30 +82,30 @@ async fn handle(req: &mut Request, env: &Env, ctx: &Context, db: &Db, route: Rou
             _ => auth::refresh(req, db, &key, now).await,
         };
     }
-    let caller = authenticate(req, &key, db, now).await?;
+    let caller = match authenticate(req, &key, db, now).await {
+        Ok(caller) => caller,
+        Err(refused) => {
+            // Requests without a valid token count against their address.
+            Gate::open(env, Limiter::Address, &Gate::address(req), now).admit().await?;
+            return Err(refused);
+        }
+    };
     let user_id = caller.user_id;
-    limit(env, &format!("user:{user_id}"), limits.api_per_minute).await?;
-    match route {
+    // The verdict is awaited before the first write and before answering: the limiter
+    // runs while the handler reads.
+    let gate = Gate::open(env, Limiter::Api, &format!("user:{user_id}"), now);
+    let answer = match route {
         Route::ListSessions => sessions::list(req, db, user_id).await,
-        Route::StartSession => sessions::start(req, env, ctx, db, user_id, now).await,
-        Route::StopSession => sessions::stop(req, env, ctx, db, user_id, now).await,
-        Route::EndSession { id } => sessions::end(req, env, ctx, db, user_id, &id, now).await,
-        Route::Heartbeat { id } => sessions::heartbeat(req, env, ctx, db, user_id, &id, now).await,
-        Route::Sync => sync::sync(req, env, ctx, db, user_id, now).await,
+        Route::StartSession => sessions::start(req, env, ctx, db, &gate, user_id, now).await,
+        Route::StopSession => sessions::stop(req, env, ctx, db, &gate, user_id, now).await,
+        Route::EndSession { id } => sessions::end(req, env, ctx, db, &gate, user_id, &id, now).await,
+        Route::Heartbeat { id } => sessions::heartbeat(req, env, ctx, db, &gate, user_id, &id, now).await,
+        Route::Sync => sync::sync(req, env, ctx, db, &gate, user_id, now).await,
         Route::LiveTicket => live::ticket(env, &caller, now).await,
         Route::StatsDaily => stats::daily(req, db, user_id, now).await,
         Route::StatsRepo { owner, name } => stats::repo(req, db, user_id, &owner, &name, now).await,
         _ => Err(ApiError::not_found("route")),
-    }
-}
-
-async fn limit(env: &Env, key: &str, per_minute: u32) -> Handled<()> {
-    match ratelimit::check(env, key, per_minute).await? {
-        None => Ok(()),
-        Some(retry_after) => Err(ApiError {
-            code: ErrorCode::RateLimited,
-            message: format!("Too many requests; try again in {retry_after} seconds."),
-            retry_after: Some(retry_after),
-        }),
-    }
+    };
+    gate.admit().await?;
+    answer
 }

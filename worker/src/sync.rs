@@ -13,9 +13,10 @@ use worktime_core::time::UnixMillis;
 
 use crate::request::{json_body, ApiError, Handled};
 use crate::d1::Db;
+use crate::ratelimit::Gate;
 use crate::{respond, writes};
 
-pub async fn sync(req: &mut Request, env: &Env, ctx: &Context, db: &Db, user_id: i64, now: UnixMillis) -> Handled<Response> {
+pub async fn sync(req: &mut Request, env: &Env, ctx: &Context, db: &Db, gate: &Gate, user_id: i64, now: UnixMillis) -> Handled<Response> {
     let body: SyncRequest = json_body(req).await?;
     if body.ops.len() > MAX_OPS {
         return Err(ApiError::new(
@@ -23,7 +24,7 @@ pub async fn sync(req: &mut Request, env: &Env, ctx: &Context, db: &Db, user_id:
             format!("A sync request carries at most {MAX_OPS} ops; send the rest in another request."),
         ));
     }
-    let applied = writes::apply(db, user_id, &body.ops, now, writes::limits(env), Logging::OpLog).await?;
+    let applied = writes::apply(db, gate, user_id, &body.ops, now, writes::limits(env), Logging::OpLog).await?;
     writes::announce(env, ctx, user_id, &body.ops, &applied, now);
     Ok(respond::private_json(200, &SyncResponse { results: applied.results })?)
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use worker::{console_warn, Env};
 use worktime_api::sessions::SessionStatus;
-use worktime_api::sync::{OpResult, SyncOp};
+use worktime_api::sync::{OpResult, OpType, SyncOp};
 use worktime_api::ErrorCode;
 use worktime_core::overlap::{merged_windows, Ledger, LedgerDelta};
 use worktime_core::sessions::{Ending, Limits, StoredSession};
@@ -23,6 +23,7 @@ use worktime_core::time::UnixMillis;
 use crate::d1::Db;
 use crate::env;
 use crate::ledger_sql::{self, Seen, Version};
+use crate::ratelimit::Gate;
 use crate::request::{ApiError, Handled};
 use crate::store::SessionRow;
 
@@ -62,9 +63,10 @@ pub fn announce(
     }
 }
 
-/// Decides and commits `ops` for `user_id`.
+/// Decides and commits `ops` for `user_id`; nothing is written unless `gate` admits.
 pub async fn apply(
     db: &Db,
+    gate: &Gate,
     user_id: i64,
     ops: &[SyncOp],
     now: UnixMillis,
@@ -74,6 +76,8 @@ pub async fn apply(
     for attempt in 1..=ATTEMPTS {
         let (known, version) = read_known(db, user_id, ops, logging).await?;
         let (plan, sessions) = sync_plan::plan(ops, known, now, limits, logging);
+        // Over the rate limit: nothing is written (the limiter ran during the read).
+        gate.admit().await?;
         match commit(db, user_id, version, &plan, limits, now).await {
             Ok(()) => {
                 let created = plan.writes.iter().any(|w| matches!(w, Write::Insert(_)));
@@ -93,7 +97,8 @@ pub async fn apply(
 
 /// Writes `plan` and its statistics in one batch, fenced on the ledger `version`
 /// they were decided at: each session once, in its final state; the applied ops; the
-/// ledger delta. At most eight statements, whatever the request.
+/// ledger delta. At most eight statements, whatever the request. A plan of active
+/// sessions' heartbeats only is one unfenced statement.
 pub async fn commit(
     db: &Db,
     user_id: i64,
@@ -106,6 +111,11 @@ pub async fn commit(
         return Ok(());
     }
     let rows = plan.rows();
+    if !rows.touch_ledger() {
+        // Only later heartbeats of active sessions: one statement, one row each.
+        db.batch(vec![ledger_sql::heartbeats(db, user_id, &rows.updated)?]).await?;
+        return Ok(());
+    }
     let delta = statistics(db, user_id, &rows.endings, limits).await?;
     let mut statements = Vec::from(ledger_sql::fence(db, user_id, version)?);
     if !rows.updated.is_empty() {
@@ -156,7 +166,9 @@ async fn read_known(
 ) -> Handled<(Known, i64)> {
     let (op_ids, session_ids) = sync_plan::referenced_ids(ops);
     let devices = sync_plan::referenced_devices(ops);
-    let check_ops = logging == Logging::OpLog && !op_ids.is_empty();
+    // Heartbeats are never logged, so a request of heartbeats only has no op ids to check.
+    let logged = ops.iter().any(|op| op.op_type != OpType::Heartbeat);
+    let check_ops = logging == Logging::OpLog && logged && !op_ids.is_empty();
     let mut statements = vec![
         ledger_sql::ledger_version(db, user_id)?,
         ledger_sql::named_sessions(db, user_id, &session_ids, &devices)?,

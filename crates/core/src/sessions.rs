@@ -286,6 +286,15 @@ pub fn decide_heartbeat(
     Ok(Some(Ending { before: session.clone(), session: after }))
 }
 
+/// Minutes of server-side silence after which the abandon job ends a session: the
+/// configured value, but never under three heartbeat intervals. A client sends one
+/// heartbeat every `server_heartbeat_minutes` while it tracks, so two late or lost ones
+/// never cut a session that is still running; a device that is really gone loses at most
+/// the time since its last heartbeat reached the server, which its own end corrects.
+pub fn abandon_after_minutes(configured: u32, server_heartbeat_minutes: u32) -> u32 {
+    configured.max(server_heartbeat_minutes.saturating_mul(3)).max(1)
+}
+
 /// Ends a silent session at its last heartbeat when none came for longer than
 /// `silence_limit_ms` before `now`.
 pub fn decide_abandon(session: &StoredSession, now: UnixMillis, silence_limit_ms: i64) -> Option<Ending> {

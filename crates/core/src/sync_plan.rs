@@ -84,6 +84,7 @@ pub fn plan(
 ) -> (Plan, HashMap<String, StoredSession>) {
     let mut plan = Plan::default();
     for op in ops {
+        let writes_before = plan.writes.len();
         let op_id = match logging {
             Logging::Unlogged => Ok(None),
             Logging::OpLog => validate::uuid(&op.op_id, "op_id").map(Some),
@@ -94,6 +95,11 @@ pub fn plan(
                 OpResult { op_id: op.op_id.clone(), status: OpStatus::Duplicate, error: None }
             }
             Ok(op_id) => match apply(op, &mut known, &mut plan.writes, now, limits) {
+                // A heartbeat already covered (its replay, or an older one) changes nothing:
+                // heartbeats are not logged, so this is how a replay is recognised.
+                Ok(_) if op.op_type == OpType::Heartbeat && plan.writes.len() == writes_before => {
+                    OpResult { op_id: op.op_id.clone(), status: OpStatus::Duplicate, error: None }
+                }
                 Ok(session_id) => {
                     // Heartbeats are not logged: a replay only moves `last_heartbeat` to
                     // where it is, so the log would cost a row a heartbeat for nothing.

@@ -1,7 +1,8 @@
 //! The D1 budget: the Workers Free plan allows 50 queries per invocation and counts every
 //! statement of a batch. Each answer reports its own in `Server-Timing`
-//! (`d1;desc="statements=N, round-trips=M"`); these tests drive the worst cases the
-//! contract allows and hold every route to 50.
+//! (`d1;desc="statements=N, round-trips=M, rows-written=W"`); these tests drive the worst
+//! cases the contract allows and hold every route to 50, and hold a heartbeat, the one
+//! request a tracking client makes every ten minutes, to its few rows.
 
 use serde_json::{json, Value};
 use worktime_api::paths::{
@@ -15,12 +16,17 @@ const BUDGET: u32 = 50;
 
 /// `(statements, round trips)` from an answer's `Server-Timing`.
 fn d1_cost(answer: &Answer) -> (u32, u32) {
+    (d1_figure(answer, "statements"), d1_figure(answer, "round-trips"))
+}
+
+/// One `name=N` figure of an answer's `Server-Timing` D1 entry.
+fn d1_figure(answer: &Answer, name: &str) -> u32 {
     let header = answer.header("Server-Timing").unwrap_or_else(|| panic!("no Server-Timing: {answer:?}"));
     let number = |name: &str| -> u32 {
         let at = header.find(&format!("{name}=")).unwrap_or_else(|| panic!("{name} in {header}"));
         header[at + name.len() + 1..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(u32::MAX)
     };
-    (number("statements"), number("round-trips"))
+    number(name)
 }
 
 fn within_budget(what: &str, answer: &Answer) -> (u32, u32) {
@@ -89,4 +95,35 @@ fn every_route_at_its_worst_stays_within_50_statements() {
         within_budget(&path, &answer);
     }
     within_budget("health", &call("GET", HEALTH, &[], None));
+}
+
+#[test]
+fn a_heartbeat_of_a_running_session_is_one_write_of_a_few_rows() {
+    let user = new_user();
+    let now = now_s_ms();
+    let (id, device) = (uuid(), uuid());
+    let start = json!({"op_id": uuid(), "type": "start", "session_id": id, "repo_owner": "octo",
+        "repo_name": "hello", "pr_number": 7, "start_time": rfc3339(now - 20 * MINUTE_MS), "device_id": device});
+    let started = authed("POST", SYNC, &user.jwt, Some(&json!({ "ops": [start] })));
+    assert_eq!(started.status, 200, "{}", started.body);
+    let beat = |at: i64| json!({"op_id": uuid(), "type": "heartbeat", "session_id": id,
+        "at": rfc3339(at), "device_id": device});
+    let answer = authed("POST", SYNC, &user.jwt, Some(&json!({ "ops": [beat(now - 10 * MINUTE_MS)] })));
+    let results = answer.parse::<SyncResponse>().results;
+    assert_eq!(results[0].status, OpStatus::Applied, "{results:?}");
+    let (statements, round_trips) = within_budget("heartbeat", &answer);
+    let rows = d1_figure(&answer, "rows-written");
+    println!("heartbeat: {rows} rows written");
+    // Read (the version and the session) and one unfenced update: no op log, no fence.
+    assert_eq!((statements, round_trips), (3, 2), "{:?}", answer.header("Server-Timing"));
+    assert!(rows <= 3, "a heartbeat wrote {rows} rows");
+    // Its replay, and an older heartbeat, write nothing: they are already covered.
+    for at in [now - 10 * MINUTE_MS, now - 15 * MINUTE_MS] {
+        let again = authed("POST", SYNC, &user.jwt, Some(&json!({ "ops": [beat(at)] })));
+        assert_eq!(again.parse::<SyncResponse>().results[0].status, OpStatus::Duplicate);
+        assert_eq!(d1_figure(&again, "rows-written"), 0, "{:?}", again.header("Server-Timing"));
+    }
+    // The server keeps the latest heartbeat.
+    let list = authed("GET", &format!("{SESSIONS}?limit=1"), &user.jwt, None);
+    assert!(list.body.contains(&rfc3339(now - 10 * MINUTE_MS)), "{}", list.body);
 }

@@ -404,3 +404,11 @@ fn silent_sessions_are_abandoned_at_their_last_heartbeat() {
     assert_eq!(ending.session.duration_seconds(), Some(120));
     assert_eq!(decide_abandon(&ending.session, UnixMillis(T0 + 10 * limit), limit), None);
 }
+
+#[test]
+fn the_abandon_threshold_is_at_least_three_heartbeat_intervals() {
+    assert_eq!(abandon_after_minutes(30, 10), 30);
+    assert_eq!(abandon_after_minutes(5, 10), 30);
+    assert_eq!(abandon_after_minutes(45, 10), 45);
+    assert_eq!(abandon_after_minutes(0, 0), 1);
+}
