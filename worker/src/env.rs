@@ -1,7 +1,7 @@
 //! The worker's configuration: binding names, variables and secrets, read once per request.
 
 use worker::Env;
-use worktime_api::sessions::SERVER_HEARTBEAT_MINUTES;
+use worktime_api::sessions::SEND_INTERVAL_MINUTES;
 use worktime_core::cors::CorsPolicy;
 use worktime_core::sessions;
 use worktime_core::jwt::{JwtKey, KeyTooShort};
@@ -67,11 +67,10 @@ pub fn github(env: &Env) -> GitHubConfig {
 }
 
 /// How long an active session may go without a heartbeat before the scheduled job
-/// abandons it, in minutes: `ABANDON_AFTER_MINUTES` (default 30), at least three times
-/// `SERVER_HEARTBEAT_MINUTES` (the clients' interval, default 10).
+/// abandons it, in minutes: `ABANDON_AFTER_MINUTES` (default 45), at least three of a
+/// tracking client's request intervals (`SEND_INTERVAL_MINUTES`).
 pub fn abandon_after_minutes(env: &Env) -> u32 {
-    let beat = number_or(env, "SERVER_HEARTBEAT_MINUTES", SERVER_HEARTBEAT_MINUTES);
-    sessions::abandon_after_minutes(number_or(env, "ABANDON_AFTER_MINUTES", 30), beat)
+    sessions::abandon_after_minutes(number_or(env, "ABANDON_AFTER_MINUTES", 45), SEND_INTERVAL_MINUTES)
 }
 
 /// The longest session accepted, in hours (`MAX_SESSION_HOURS`, default 24).

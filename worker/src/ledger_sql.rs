@@ -1,7 +1,7 @@
 //! The statements of the write path, each taking its whole list of rows as one JSON
 //! parameter (`json_each`): whatever a request holds — 100 ops, sessions of 24 hours,
 //! thousands of bucket rows — its reads are four statements and its write batch at most
-//! eight, far inside the Free plan's 50 per invocation, and no statement binds more than
+//! seven, far inside the Free plan's 50 per invocation, and no statement binds more than
 //! four parameters (D1 allows 100).
 
 use std::collections::BTreeMap;
@@ -72,18 +72,18 @@ pub fn spans_of(result: &D1Result) -> Result<Vec<Span>> {
 }
 
 /// The first statements of a write batch: fail the whole batch (a transaction) unless the
-/// user's ledger is still at `version`, then move it on. The batch ends with [`unfence`].
+/// user's ledger is still at `version`, then move it on. The check writes nothing: when the
+/// version moved, `json()` of a text that is not JSON raises an error, which aborts the
+/// batch; otherwise it selects one value. Only the version's own update is a row written.
 pub fn fence(db: &Db, user_id: i64, version: i64) -> Result<[D1PreparedStatement; 2]> {
     Ok([
-        db.prepare("INSERT INTO ledger_fence (ok) VALUES ((SELECT ledger_version FROM users WHERE id = ?1) IS ?2)")
-            .bind(&[num(user_id), num(version)])?,
+        db.prepare(
+            "SELECT json(CASE WHEN (SELECT ledger_version FROM users WHERE id = ?1) IS ?2 \
+             THEN '0' ELSE 'the ledger moved' END) AS fence",
+        )
+        .bind(&[num(user_id), num(version)])?,
         db.prepare("UPDATE users SET ledger_version = ledger_version + 1 WHERE id = ?1").bind(&[num(user_id)])?,
     ])
-}
-
-/// The last statement of a fenced batch.
-pub fn unfence(db: &Db) -> D1PreparedStatement {
-    db.prepare("DELETE FROM ledger_fence")
 }
 
 fn session_json(s: &StoredSession) -> Value {

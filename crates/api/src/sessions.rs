@@ -44,11 +44,18 @@ pub const LEGACY_DEVICE_ID: &str = "00000000-0000-0000-0000-000000000000";
 /// split longer stretches of work into consecutive sessions.
 pub const DEFAULT_MAX_SESSION_HOURS: u32 = 24;
 
-/// How often, at most, a client sends a running session's heartbeat to the server, in
-/// minutes (`SERVER_HEARTBEAT_MINUTES`). Clients record a heartbeat every minute locally;
-/// the server only needs one now and then to tell a running session from a lost one, so
-/// it abandons a session only after three intervals of silence (see the README).
+/// The least time between two heartbeats of a session that a client sends to the server,
+/// in minutes (`SERVER_HEARTBEAT_MINUTES`). Clients record a heartbeat every minute
+/// locally; the server only needs one now and then to tell a running session from a lost
+/// one.
 pub const SERVER_HEARTBEAT_MINUTES: u32 = 10;
+
+/// The least time between two requests a client starts by itself, in minutes: what it
+/// tracks meanwhile waits and goes in one request (a user's "sync now" goes at once). While
+/// a session runs, each of these requests carries its latest heartbeat, so the server
+/// hears from a tracking client every 15 minutes; it abandons a session only after three
+/// times that (see the README).
+pub const SEND_INTERVAL_MINUTES: u32 = 15;
 
 /// Oldest start the server accepts, in days before its clock.
 pub const MAX_START_AGE_DAYS: i64 = 400;

@@ -287,12 +287,12 @@ pub fn decide_heartbeat(
 }
 
 /// Minutes of server-side silence after which the abandon job ends a session: the
-/// configured value, but never under three heartbeat intervals. A client sends one
-/// heartbeat every `server_heartbeat_minutes` while it tracks, so two late or lost ones
-/// never cut a session that is still running; a device that is really gone loses at most
-/// the time since its last heartbeat reached the server, which its own end corrects.
-pub fn abandon_after_minutes(configured: u32, server_heartbeat_minutes: u32) -> u32 {
-    configured.max(server_heartbeat_minutes.saturating_mul(3)).max(1)
+/// configured value, but never under three of a tracking client's request intervals
+/// (`send_interval_minutes`). Each of those requests carries the running session's latest
+/// heartbeat, so two late or lost requests never cut a session that is still running; and
+/// a session cut anyway is corrected by its device's next heartbeat or end.
+pub fn abandon_after_minutes(configured: u32, send_interval_minutes: u32) -> u32 {
+    configured.max(send_interval_minutes.saturating_mul(3)).max(1)
 }
 
 /// Ends a silent session at its last heartbeat when none came for longer than

@@ -4,7 +4,7 @@
 //! the settings it was created with. [`EngineConfig::default`] holds the product's values.
 
 use serde::{Deserialize, Serialize};
-use worktime_api::sessions::SERVER_HEARTBEAT_MINUTES;
+use worktime_api::sessions::{SEND_INTERVAL_MINUTES, SERVER_HEARTBEAT_MINUTES};
 use worktime_api::sync::MAX_OPS;
 
 /// Settings of one [`super::Engine`]. Out-of-range values are clamped by
@@ -38,10 +38,20 @@ pub struct EngineConfig {
     /// call ends it at that heartbeat, so the gap is never counted.
     #[serde(default = "default_silence_ms")]
     pub silence_ms: i64,
+    /// Least time between two requests the engine starts by itself (default
+    /// [`SEND_INTERVAL_MINUTES`], the extension's periodic sync): ops queued sooner after a
+    /// request wait and go together in the next one. A manual sync, a sign-in or a
+    /// reconnect sends at once; retries keep their own timing.
+    #[serde(default = "default_send_interval_ms")]
+    pub send_interval_ms: i64,
 }
 
 fn default_server_heartbeat_ms() -> i64 {
     i64::from(SERVER_HEARTBEAT_MINUTES) * 60_000
+}
+
+fn default_send_interval_ms() -> i64 {
+    i64::from(SEND_INTERVAL_MINUTES) * 60_000
 }
 
 fn default_silence_ms() -> i64 {
@@ -61,6 +71,7 @@ impl Default for EngineConfig {
             failed_items_shown: 50,
             server_heartbeat_ms: default_server_heartbeat_ms(),
             silence_ms: default_silence_ms(),
+            send_interval_ms: default_send_interval_ms(),
         }
     }
 }
@@ -82,6 +93,7 @@ impl EngineConfig {
         self.server_heartbeat_ms = self.server_heartbeat_ms.max(0);
         // Above the one-minute heartbeat, with room for a late alarm.
         self.silence_ms = self.silence_ms.max(2 * 60_000);
+        self.send_interval_ms = self.send_interval_ms.max(0);
         self
     }
 
@@ -89,6 +101,6 @@ impl EngineConfig {
     /// only come from the clock jumping backwards, and is treated as due.
     pub(crate) fn longest_wait_ms(&self) -> i64 {
         let longest_step = self.backoff_steps_ms.iter().copied().max().unwrap_or(0);
-        longest_step.max(self.max_retry_after_ms)
+        longest_step.max(self.max_retry_after_ms).max(self.send_interval_ms)
     }
 }

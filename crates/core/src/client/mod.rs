@@ -299,12 +299,17 @@ impl Engine {
         Ok(op_id)
     }
 
-    /// Queues `op`; starts a round when none runs and a token is held.
+    /// Queues `op`; starts a round when none runs and a token is held. Within
+    /// `EngineConfig::send_interval_ms` of the last request the round waits for the end of
+    /// that interval, so what is tracked meanwhile goes in one request.
     fn enqueue(&mut self, now: UnixMillis, op: SyncOp) {
         let in_flight = self.in_flight.as_ref().map(sync::InFlight::op_ids).unwrap_or_default();
         self.state.queue.push(op, now.0, in_flight);
         if self.state.round.is_none() && self.state.auth.has_token() {
-            self.state.round = Some(Round::new(SyncReason::Enqueued, now.0));
+            let mut round = Round::new(SyncReason::Enqueued, now.0);
+            let next_ms = self.state.last_request_ms.map(|last| last.saturating_add(self.state.config.send_interval_ms));
+            round.retry.wait_until_ms = next_ms.filter(|&next| next > now.0);
+            self.state.round = Some(round);
         }
     }
 }

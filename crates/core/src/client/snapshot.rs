@@ -39,6 +39,9 @@ pub(crate) struct State {
     pub next_request_id: u64,
     pub last_sync_ms: Option<i64>,
     pub last_error: Option<String>,
+    /// When the engine last sent a request (see `EngineConfig::send_interval_ms`).
+    #[serde(default)]
+    pub last_request_ms: Option<i64>,
 }
 
 impl State {
@@ -53,6 +56,7 @@ impl State {
             next_request_id: 1,
             last_sync_ms: None,
             last_error: None,
+            last_request_ms: None,
         }
     }
 }
@@ -111,13 +115,21 @@ pub(crate) fn read(text: &str) -> Result<State, SnapshotError> {
         .get("version")
         .and_then(serde_json::Value::as_u64)
         .ok_or(SnapshotError::MissingVersion)?;
-    let mut value = value;
-    match version {
-        1 => migrate_v1(&mut value),
-        SNAPSHOT_VERSION => {}
+    // The state is read from text, never with `from_value`: one deserializer (the one
+    // every other JSON read uses) instead of a second copy of the whole `State` tree
+    // for `serde_json::Value` — a size matter in the SDK's wasm.
+    let migrated;
+    let text = match version {
+        1 => {
+            let mut value = value;
+            migrate_v1(&mut value);
+            migrated = value.to_string();
+            migrated.as_str()
+        }
+        SNAPSHOT_VERSION => text,
         other => return Err(SnapshotError::UnsupportedVersion(other)),
-    }
-    let read: Read = serde_json::from_value(value)
+    };
+    let read: Read = serde_json::from_str(text)
         .map_err(|error| SnapshotError::Malformed(error.to_string()))?;
     Ok(State { config: read.state.config.normalized(), ..read.state })
 }

@@ -93,6 +93,7 @@ impl Engine {
             }
             TokenCheck::RefreshDue if !round.refresh_tried => {
                 round.refresh_tried = true;
+                self.state.last_request_ms = Some(now.0);
                 return Some(self.transmit(Request::Refresh, paths::AUTH_REFRESH, None));
             }
             TokenCheck::RefreshDue | TokenCheck::Valid => {}
@@ -104,6 +105,7 @@ impl Engine {
         }
         let op_ids = ops.iter().map(|op| op.op_id.clone()).collect();
         let body = serde_json::to_string(&SyncRequest { ops }).unwrap_or_default();
+        self.state.last_request_ms = Some(now.0);
         Some(self.transmit(Request::Sync { op_ids }, paths::SYNC, Some(body)))
     }
 

@@ -406,9 +406,9 @@ fn silent_sessions_are_abandoned_at_their_last_heartbeat() {
 }
 
 #[test]
-fn the_abandon_threshold_is_at_least_three_heartbeat_intervals() {
-    assert_eq!(abandon_after_minutes(30, 10), 30);
-    assert_eq!(abandon_after_minutes(5, 10), 30);
-    assert_eq!(abandon_after_minutes(45, 10), 45);
+fn the_abandon_threshold_is_at_least_three_request_intervals() {
+    assert_eq!(abandon_after_minutes(45, 15), 45);
+    assert_eq!(abandon_after_minutes(30, 15), 45);
+    assert_eq!(abandon_after_minutes(60, 15), 60);
     assert_eq!(abandon_after_minutes(0, 0), 1);
 }

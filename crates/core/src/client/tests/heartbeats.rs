@@ -1,6 +1,7 @@
 //! The heartbeat economy: one local heartbeat a minute (the crash-recovery point in the
-//! snapshot), one sent to the server every ten minutes or with a request that goes anyway,
-//! and a session whose heartbeats stopped ends at the last one.
+//! snapshot), one sent to the server at most every ten minutes, riding in a request the
+//! engine starts by itself at most every fifteen minutes, and a session whose heartbeats
+//! stopped ends at the last one.
 
 use worktime_api::sync::OpType;
 
@@ -13,9 +14,56 @@ fn answered(engine: &mut Engine, at: i64) -> usize {
     drain(engine, at)
 }
 
+fn product_signed_in() -> Engine {
+    let mut engine = product();
+    engine.set_token("jwt-1".into(), now(T0 + 7 * DAY), user());
+    engine
+}
+
 #[test]
-fn an_hour_of_tracking_sends_six_requests_and_keeps_every_minute_locally() {
-    let mut engine = signed_in();
+fn an_hour_of_switching_prs_sends_a_request_every_fifteen_minutes() {
+    let mut engine = product_signed_in();
+    let mut requests = 0;
+    let mut n = 0;
+    for minute in 0..60 {
+        let at = T0 + minute * MINUTE;
+        // A new PR every seven minutes, a heartbeat every minute in between.
+        if minute % 7 == 0 {
+            n += 1;
+            start(&mut engine, at, n);
+        } else {
+            engine.heartbeat(now(at), uuid(500 + minute as u64)).expect("beats");
+        }
+        engine.handle_timeout(now(at));
+        requests += answered(&mut engine, at);
+    }
+    let ended_at = T0 + 60 * MINUTE;
+    engine.end_session(now(ended_at), uuid(999)).expect("ends");
+    engine.handle_timeout(now(ended_at));
+    requests += answered(&mut engine, ended_at);
+    assert_eq!(requests, 5, "the first start at once, then one every fifteen minutes");
+    // Nothing is lost: the last slot carried every start and end still queued.
+    assert_eq!(engine.status(now(ended_at)).pending_count, 0);
+    assert_eq!(engine.history(20, 0).len(), 9);
+}
+
+#[test]
+fn ops_wait_for_the_next_slot_unless_the_user_asks() {
+    let mut engine = product_signed_in();
+    start(&mut engine, T0, 1);
+    assert_eq!(answered(&mut engine, T0), 1, "the first request goes at once");
+    start(&mut engine, T0 + 2 * MINUTE, 2);
+    assert_eq!(engine.poll_transmit(now(T0 + 2 * MINUTE)), None, "the switch waits");
+    assert_eq!(engine.poll_timeout(), Some(now(T0 + 15 * MINUTE)), "the shell arms the slot");
+    // A manual sync sends at once.
+    engine.request_sync(now(T0 + 3 * MINUTE), SyncReason::Manual);
+    let sent = poll(&mut engine, T0 + 3 * MINUTE);
+    assert_eq!(sent_ids(&sent), [implicit_end_op_id(&uuid(2)), uuid(2)]);
+}
+
+#[test]
+fn an_hour_of_tracking_sends_four_requests_and_keeps_every_minute_locally() {
+    let mut engine = product_signed_in();
     start(&mut engine, T0, 1);
     assert_eq!(answered(&mut engine, T0), 1, "the start goes at once");
     let mut requests = 0;
@@ -26,9 +74,10 @@ fn an_hour_of_tracking_sends_six_requests_and_keeps_every_minute_locally() {
         let restored = Engine::restore(&engine.snapshot()).expect("restores");
         let active = restored.active_session().expect("still tracking");
         assert_eq!(active.last_heartbeat_ms, at, "minute {minute} is in the snapshot");
-        assert_eq!(active.last_sent_heartbeat_ms, T0 + minute / 10 * 10 * MINUTE);
+        let behind = active.last_heartbeat_ms - active.last_sent_heartbeat_ms;
+        assert!(behind < 10 * MINUTE, "minute {minute}: the server is {behind} ms behind");
     }
-    assert_eq!(requests, 6, "one heartbeat request every ten minutes");
+    assert_eq!(requests, 4, "one request every fifteen minutes");
 }
 
 #[test]

@@ -32,14 +32,26 @@ fn user() -> User {
     User { id: 7, username: "octo".into(), avatar_url: None }
 }
 
+/// Sends what is queued at once (the ten-minute send interval is tested on its own, with
+/// the product's configuration, in `heartbeats`).
 fn signed_out() -> Engine {
+    Engine::new(EngineConfig { send_interval_ms: 0, ..EngineConfig::default() })
+}
+
+/// The product's configuration.
+fn product() -> Engine {
     Engine::new(EngineConfig::default())
 }
 
 /// An engine that sends every heartbeat and never finds a session silent: the queue and
 /// the 24-hour cap alone, whatever the time between calls.
 fn unthrottled() -> Engine {
-    let config = EngineConfig { server_heartbeat_ms: 0, silence_ms: 30 * DAY, ..EngineConfig::default() };
+    let config = EngineConfig {
+        server_heartbeat_ms: 0,
+        silence_ms: 30 * DAY,
+        send_interval_ms: 0,
+        ..EngineConfig::default()
+    };
     Engine::new(config)
 }
 
