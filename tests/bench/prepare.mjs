@@ -5,6 +5,9 @@
 //   node prepare.mjs signin BASE COUNT FIRST_GITHUB_ID        → one JWT per line
 //   node prepare.mjs open   BASE COUNT FIRST_GITHUB_ID PREFIX → "JWT SESSION_ID" per line
 //       (a fresh user per line, each with one active session: what PATCH …/end ends)
+//   node prepare.mjs cost   BASE JWT
+//       (one request of each kind; prints a markdown table of the D1 statements, round
+//        trips and rows written each reported in Server-Timing)
 //   node prepare.mjs seed   BASE JWT SESSIONS CONCURRENCY PREFIX
 //       (SESSIONS past sessions of 2 minutes spread over the last 365 days, 50 start+end
 //        pairs per request; prints requests made, non-2xx, rejected ops, seconds)
@@ -60,6 +63,40 @@ if (cmd === "signin") {
     if (r.status !== 201) throw new Error(`start: ${r.status} ${r.text}`);
     return `${jwt} ${id}`;
   });
+  console.log(lines.join("\n"));
+} else if (cmd === "cost") {
+  const [jwt] = rest;
+  const prefix = Date.now() % 0xffffffff;
+  const device = uuid(prefix, 0xdd, 1);
+  const now = Math.floor(Date.now() / 1000) * 1000;
+  const timing = async (method, path, body) => {
+    const r = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${jwt}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    await r.text();
+    const h = r.headers.get("server-timing") ?? "";
+    const n = (name) => (h.match(new RegExp(`${name}=(\\d+)`)) ?? [])[1] ?? "n/a";
+    return `| ${method} ${path.replace(/[0-9a-f-]{36}/, "{id}")} | ${r.status} | ${n("statements")} | ${n("round-trips")} | ${n("rows-written")} |`;
+  };
+  const lines = ["| request | status | statements | round trips | rows written |", "|---|---:|---:|---:|---:|"];
+  lines.push(await timing("GET", "/health"));
+  const s1 = uuid(prefix, 0xc1, 1);
+  lines.push(await timing("POST", "/api/sessions/start", { id: s1, repo_owner: "bench", repo_name: "cost", pr_number: 1, start_time: iso(now - 3_600_000), device_id: device }));
+  lines.push((await timing("POST", "/api/sync", { ops: [{ op_id: uuid(prefix, 0xc2, 1), type: "heartbeat", session_id: s1, at: iso(now - 3_000_000), device_id: device }] })).replace("/api/sync", "/api/sync (1 heartbeat)"));
+  lines.push(await timing("PATCH", `/api/sessions/${s1}/end`, { end_time: iso(now - 2_400_000), device_id: device }));
+  const ops = [];
+  for (let k = 0; k < 50; k++) {
+    const sid = uuid(prefix, 0xc3, k), t = now - 3 * 86_400_000 + k * 180_000;
+    ops.push({ op_id: uuid(prefix, 0xc4, k), type: "start", session_id: sid, repo_owner: "bench", repo_name: "cost", pr_number: 1 + k, start_time: iso(t), device_id: device });
+    ops.push({ op_id: uuid(prefix, 0xc5, k), type: "end", session_id: sid, end_time: iso(t + 120_000), device_id: device });
+  }
+  lines.push((await timing("POST", "/api/sync", { ops })).replace("/api/sync", "/api/sync (100 ops)"));
+  lines.push(await timing("GET", "/api/stats/daily?days=30"));
+  lines.push(await timing("GET", "/api/stats/daily?days=365"));
+  lines.push(await timing("GET", "/api/stats/repo/bench/cost?days=30"));
+  lines.push(await timing("GET", "/api/sessions?limit=50"));
   console.log(lines.join("\n"));
 } else if (cmd === "seed") {
   const [jwt, sessionsArg, concArg, prefixArg] = rest;

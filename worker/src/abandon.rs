@@ -35,8 +35,12 @@ pub async fn run(env: &Env, db: &Db) -> Result<()> {
     let cutoff = now.0 - limit_ms;
     let slice = db
         .prepare(
+            // Through the partial index of active sessions: one entry per session running
+            // now, never a scan of ended ones (heartbeats do not touch this index).
             "SELECT user_id, (SELECT COUNT(DISTINCT user_id) FROM time_sessions \
-             WHERE status = 'active' AND last_heartbeat_ms < ?1) AS users FROM time_sessions \
+             INDEXED BY idx_sessions_one_active_per_device \
+             WHERE status = 'active' AND last_heartbeat_ms < ?1) AS users \
+             FROM time_sessions INDEXED BY idx_sessions_one_active_per_device \
              WHERE status = 'active' AND last_heartbeat_ms < ?1 \
              GROUP BY user_id ORDER BY MIN(last_heartbeat_ms) LIMIT ?2",
         )

@@ -47,7 +47,7 @@ impl WorkTimeClient {
     #[wasm_bindgen(js_name = health, unchecked_return_type = "Health")]
     pub async fn health_js(&self) -> Result<JsValue, JsError> {
         let health = self.health().await?;
-        Ok(serde_wasm_bindgen::to_value(&health)?)
+        crate::worktime::to_js(&health).map_err(|_| JsError::new("unexpected health answer"))
     }
 }
 

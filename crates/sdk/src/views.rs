@@ -11,6 +11,9 @@ use worktime_api::stats::DailyStats;
 use worktime_core::client::{LocalSession, Status};
 use worktime_core::stats;
 
+use wasm_bindgen::JsValue;
+
+use crate::worktime::to_js;
 use crate::{platform, transport};
 
 /// `status()`: the engine's status plus reachability.
@@ -49,17 +52,17 @@ pub struct StatsResult {
 }
 
 #[derive(Serialize)]
-pub struct HistoryResult {
+pub struct HistoryResult<'a, T: Serialize> {
     pub source: Source,
     /// Server sessions of all the user's devices (API shape) or this device's local ones
     /// (SDK shape); each has `this_device`.
-    pub sessions: serde_json::Value,
+    pub sessions: Vec<Marked<'a, T>>,
     pub total: i64,
 }
 
 /// An item of a history page with whether this device recorded it.
 #[derive(Serialize)]
-struct Marked<'a, T: Serialize> {
+pub struct Marked<'a, T: Serialize> {
     #[serde(flatten)]
     session: &'a T,
     this_device: bool,
@@ -92,7 +95,8 @@ pub async fn stats(context: &Context, days: u32) -> StatsResult {
     let days: Vec<worktime_api::stats::DayTotals> = per_day
         .iter()
         .map(|d| worktime_api::stats::DayTotals {
-            date: d.date.format("%Y-%m-%d").to_string(),
+            // `NaiveDate`'s Display is `%Y-%m-%d`, without a runtime strftime parser.
+            date: d.date.to_string(),
             total_duration_seconds: d.total_seconds,
             session_count: d.session_count,
             avg_session_seconds: d.avg_session_seconds,
@@ -109,7 +113,9 @@ pub async fn stats(context: &Context, days: u32) -> StatsResult {
     StatsResult { source: Source::Local, stats }
 }
 
-pub async fn history(context: &Context, limit: u32, offset: u32) -> HistoryResult {
+/// The history page as a JavaScript value (serialised straight from the typed page, not
+/// through a `serde_json::Value`).
+pub async fn history(context: &Context, limit: u32, offset: u32) -> Result<JsValue, JsValue> {
     let limit = limit.clamp(1, worktime_api::sessions::LIST_MAX_LIMIT as u32);
     let path = format!("{}?limit={limit}&offset={offset}", worktime_api::paths::SESSIONS);
     if let Some(list) = get::<SessionList>(context, &path).await {
@@ -118,8 +124,7 @@ pub async fn history(context: &Context, limit: u32, offset: u32) -> HistoryResul
             .iter()
             .map(|session| Marked { session, this_device: session.device_id == context.device_id })
             .collect();
-        let sessions = serde_json::to_value(&marked).unwrap_or_default();
-        return HistoryResult { source: Source::Server, sessions, total: list.total };
+        return to_js(&HistoryResult { source: Source::Server, sessions: marked, total: list.total });
     }
     let page: Vec<Marked<'_, LocalSession>> = context
         .local
@@ -128,9 +133,5 @@ pub async fn history(context: &Context, limit: u32, offset: u32) -> HistoryResul
         .take(limit as usize)
         .map(|session| Marked { session, this_device: true })
         .collect();
-    HistoryResult {
-        source: Source::Local,
-        sessions: serde_json::to_value(&page).unwrap_or_default(),
-        total: context.local.len() as i64,
-    }
+    to_js(&HistoryResult { source: Source::Local, sessions: page, total: context.local.len() as i64 })
 }

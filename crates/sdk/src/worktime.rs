@@ -32,7 +32,7 @@ const LONGEST_TIMER_MS: i64 = 25_000;
 
 /// `WorkTime.init` options.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct InitOptions {
     base_url: String,
     #[serde(default)]
@@ -43,7 +43,7 @@ struct InitOptions {
 
 /// `observe` input: what the browser looks like now, and the user's settings.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct ObserveOptions {
     window_focused: bool,
     #[serde(default)]
@@ -58,13 +58,23 @@ struct ObserveOptions {
 
 /// `startSession` input.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct StartOptions {
     repo_owner: String,
     repo_name: String,
     pr_number: i64,
     #[serde(default)]
     tz_offset_minutes: Option<i32>,
+}
+
+/// The body of `POST /auth/callback` (absent options are left out, not `null`).
+#[derive(Serialize)]
+struct SignInBody {
+    code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code_verifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redirect_uri: Option<String>,
 }
 
 /// The SDK object; see the module docs and the `.d.ts`.
@@ -90,8 +100,23 @@ fn js_error(message: impl std::fmt::Display) -> JsValue {
     JsError::new(&message.to_string()).into()
 }
 
+/// `value` as a plain JavaScript value: its JSON, parsed (`None` becomes `null`). One
+/// serde path (serde_json, which the core needs anyway) instead of a second one.
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
+    let text = serde_json::to_string(value).map_err(js_error)?;
+    js_sys::JSON::parse(&text)
+}
+
+/// A JavaScript options object as `T`, through `JSON.stringify` (absent and `undefined`
+/// fields are both missing; unknown fields are ignored, as serde-wasm-bindgen did). The
+/// error message leaves out serde_json's position in the stringified text.
+fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsValue> {
+    let text = js_sys::JSON::stringify(value)?.as_string().ok_or_else(|| js_error("expected an object"))?;
+    serde_json::from_str(&text).map_err(|err| {
+        let message = err.to_string();
+        let end = if err.line() > 0 { message.rfind(" at line ").unwrap_or(message.len()) } else { message.len() };
+        js_error(&message[..end])
+    })
 }
 
 #[wasm_bindgen]
@@ -108,7 +133,7 @@ impl WorkTime {
     pub fn start_session(&self, #[wasm_bindgen(unchecked_param_type = "StartSessionInput")] input: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let options: StartOptions = serde_wasm_bindgen::from_value(input).map_err(js_error)?;
+            let options: StartOptions = from_js(&input)?;
             let input = StartInput {
                 session_id: platform::uuid(),
                 op_id: platform::uuid(),
@@ -144,7 +169,7 @@ impl WorkTime {
     pub fn observe(&self, #[wasm_bindgen(unchecked_param_type = "Observation")] observation: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let options: ObserveOptions = serde_wasm_bindgen::from_value(observation).map_err(js_error)?;
+            let options: ObserveOptions = from_js(&observation)?;
             let idle = match options.idle.as_str() {
                 "idle" => IdleState::Idle,
                 "locked" => IdleState::Locked,
@@ -235,7 +260,7 @@ impl WorkTime {
             let context = inner.view_context();
             let history = views::history(&context, limit, offset).await;
             inner.after_view(&context).await;
-            to_js(&history)
+            history
         })
     }
 
@@ -244,9 +269,10 @@ impl WorkTime {
     pub fn sign_in(&self, code: String, verifier: Option<String>, redirect_uri: Option<String>) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let body = serde_json::json!({ "code": code, "code_verifier": verifier, "redirect_uri": redirect_uri });
+            let body = SignInBody { code, code_verifier: verifier, redirect_uri };
+            let body = serde_json::to_string(&body).map_err(js_error)?;
             let url = format!("{}{}", inner.base_url, worktime_api::paths::AUTH_CALLBACK);
-            let outcome = transport::fetch(Method::POST, &url, None, Some(strip_nulls(body))).await;
+            let outcome = transport::fetch(Method::POST, &url, None, Some(body)).await;
             let auth = match outcome {
                 Outcome::Http { status: 200, body, .. } => {
                     serde_json::from_str::<AuthResponse>(&body).map_err(|_| js_error("sign-in: unexpected answer"))?
@@ -378,7 +404,7 @@ impl WorkTime {
 impl WorkTime {
     /// `WorkTime.init` for Rust callers (the wasm tests).
     pub async fn open(config: JsValue) -> Result<WorkTime, JsValue> {
-        let options: InitOptions = serde_wasm_bindgen::from_value(config).map_err(js_error)?;
+        let options: InitOptions = from_js(&config)?;
         let store = match options.storage.as_deref() {
             Some("memory") => Store::Memory,
             Some("chrome") => Store::Chrome,
@@ -499,15 +525,6 @@ impl Inner {
     }
 }
 
-fn strip_nulls(value: serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Object(map) => {
-            let kept: serde_json::Map<_, _> = map.into_iter().filter(|(_, v)| !v.is_null()).collect();
-            serde_json::Value::Object(kept).to_string()
-        }
-        other => other.to_string(),
-    }
-}
 
 fn error_message(body: &str) -> String {
     serde_json::from_str::<worktime_api::ErrorBody>(body)

@@ -17,6 +17,7 @@ const SECOND: &str = "0002_sessions_buckets_sync.sql";
 const THIRD: &str = "0003_devices_overlaps.sql";
 const FOURTH: &str = "0004_revocable_tokens.sql";
 const FIFTH: &str = "0005_sync_ops_retention.sql";
+const SIXTH: &str = "0006_heartbeats_without_index.sql";
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -172,11 +173,12 @@ fn migrations_apply_roll_back_and_apply_again() {
     for table in ALL_TABLES {
         assert!(full.has(table), "{table} after applying all: {full:?}");
     }
-    assert_eq!(full.applied, [FIRST, SECOND, THIRD, FOURTH, FIFTH]);
+    assert_eq!(full.applied, [FIRST, SECOND, THIRD, FOURTH, FIFTH, SIXTH]);
     let sql = full.sessions_sql();
     assert!(sql.contains("device_id") && sql.contains("attributed_seconds"), "0003's time_sessions: {full:?}");
     assert!(full.tables["users"].contains("token_version"), "0004's users: {full:?}");
 
+    roll_back(&state, SIXTH);
     roll_back(&state, FIFTH);
     roll_back(&state, FOURTH);
     let third = snapshot(&state);
@@ -203,6 +205,7 @@ fn migrations_apply_roll_back_and_apply_again() {
     apply(&state);
     assert_eq!(snapshot(&state), full, "re-applying 0002 to 0004 restores the same schema");
 
+    roll_back(&state, SIXTH);
     roll_back(&state, FIFTH);
     roll_back(&state, FOURTH);
     roll_back(&state, THIRD);
@@ -223,6 +226,7 @@ fn migrations_apply_roll_back_and_apply_again() {
 fn migration_0003_keeps_existing_rows_and_so_does_its_rollback() {
     let state = fresh_state("migrations-rows");
     apply(&state);
+    roll_back(&state, SIXTH);
     roll_back(&state, FIFTH);
     roll_back(&state, FOURTH);
     roll_back(&state, THIRD);
@@ -257,6 +261,7 @@ fn migration_0003_keeps_existing_rows_and_so_does_its_rollback() {
         "INSERT INTO time_sessions (user_id, id, repo_owner, repo_name, pr_number, start_ms, \
            status, last_heartbeat_ms, device_id) VALUES \
            (7, 'c', 'o', 'r', 3, 3000000, 'active', 3000000, '11111111-1111-4111-8111-111111111111');"]);
+    roll_back(&state, SIXTH);
     roll_back(&state, FIFTH);
     roll_back(&state, FOURTH);
     roll_back(&state, THIRD);

@@ -30,7 +30,7 @@ mod token;
 mod tests;
 
 use worktime_api::auth::User;
-use worktime_api::sync::SyncOp;
+use worktime_api::sync::{OpType, SyncOp};
 
 pub use self::config::EngineConfig;
 pub use self::live::{Live, LiveCommand, LiveConfig, LiveError, LiveEvent, LiveState};
@@ -299,17 +299,33 @@ impl Engine {
         Ok(op_id)
     }
 
-    /// Queues `op`; starts a round when none runs and a token is held. Within
-    /// `EngineConfig::send_interval_ms` of the last request the round waits for the end of
-    /// that interval, so what is tracked meanwhile goes in one request.
+    /// Queues `op`; starts a round when none runs and a token is held. Starts and ends go
+    /// at once (other devices see them live). A heartbeat within
+    /// `EngineConfig::send_interval_ms` of the last request waits for the end of that
+    /// interval, unless a start or an end comes first and takes it along.
     fn enqueue(&mut self, now: UnixMillis, op: SyncOp) {
+        let urgent = op.op_type != OpType::Heartbeat;
         let in_flight = self.in_flight.as_ref().map(sync::InFlight::op_ids).unwrap_or_default();
         self.state.queue.push(op, now.0, in_flight);
-        if self.state.round.is_none() && self.state.auth.has_token() {
-            let mut round = Round::new(SyncReason::Enqueued, now.0);
-            let next_ms = self.state.last_request_ms.map(|last| last.saturating_add(self.state.config.send_interval_ms));
-            round.retry.wait_until_ms = next_ms.filter(|&next| next > now.0);
-            self.state.round = Some(round);
+        if !self.state.auth.has_token() {
+            return;
+        }
+        match self.state.round.as_mut() {
+            Some(round) if urgent && round.deferred => {
+                round.deferred = false;
+                round.retry.wait_until_ms = None;
+            }
+            Some(_) => {}
+            None => {
+                let mut round = Round::new(SyncReason::Enqueued, now.0);
+                let interval = self.state.config.send_interval_ms;
+                let next_ms = self.state.last_request_ms.map(|last| last.saturating_add(interval));
+                if let Some(next_ms) = next_ms.filter(|&next| next > now.0 && !urgent) {
+                    round.retry.wait_until_ms = Some(next_ms);
+                    round.deferred = true;
+                }
+                self.state.round = Some(round);
+            }
         }
     }
 }

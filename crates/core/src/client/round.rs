@@ -26,6 +26,10 @@ pub(crate) struct Round {
     pub refresh_tried: bool,
     /// Segments of a split batch, next one last. Empty when not splitting.
     pub split: Vec<Vec<String>>,
+    /// The round waits for the send interval (only heartbeats are queued): a start or an
+    /// end cuts that wait short. A backoff or a server's wait is never deferred.
+    #[serde(default)]
+    pub deferred: bool,
 }
 
 impl Round {
@@ -36,6 +40,7 @@ impl Round {
             retry: Retry::default(),
             refresh_tried: false,
             split: Vec::new(),
+            deferred: false,
         }
     }
 

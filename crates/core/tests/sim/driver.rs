@@ -367,12 +367,15 @@ impl Sim {
         }
         match device.phase {
             Phase::Work => {
-                if self.rng.chance(600) {
+                // A device that never notices a silence mostly leaves its session running
+                // and often sleeps for a day or more: its sessions reach the 24-hour limit.
+                let never_silent = self.devices[d].engine.config().silence_ms > DAY;
+                if self.rng.chance(if never_silent { 200 } else { 600 }) {
                     self.end_if_active(d);
                 }
                 let (phase, length) = if self.rng.chance(500) {
                     (Phase::Idle, self.rng.range(5 * MIN, 3 * HOUR))
-                } else if self.rng.chance(900) {
+                } else if self.rng.chance(if never_silent { 600 } else { 900 }) {
                     (Phase::Asleep, self.rng.range(30 * MIN, 14 * HOUR))
                 } else {
                     (Phase::Asleep, self.rng.range(DAY, 60 * HOUR))

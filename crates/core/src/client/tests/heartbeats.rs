@@ -1,7 +1,7 @@
 //! The heartbeat economy: one local heartbeat a minute (the crash-recovery point in the
-//! snapshot), one sent to the server at most every ten minutes, riding in a request the
-//! engine starts by itself at most every fifteen minutes, and a session whose heartbeats
-//! stopped ends at the last one.
+//! snapshot), one sent to the server at most every ten minutes, waiting for a request
+//! that goes anyway or for the slot fifteen minutes after the last one (starts and ends
+//! go at once), and a session whose heartbeats stopped ends at the last one.
 
 use worktime_api::sync::OpType;
 
@@ -21,44 +21,39 @@ fn product_signed_in() -> Engine {
 }
 
 #[test]
-fn an_hour_of_switching_prs_sends_a_request_every_fifteen_minutes() {
+fn starts_and_ends_go_at_once_and_heartbeats_wait_for_the_slot() {
     let mut engine = product_signed_in();
-    let mut requests = 0;
-    let mut n = 0;
-    for minute in 0..60 {
-        let at = T0 + minute * MINUTE;
-        // A new PR every seven minutes, a heartbeat every minute in between.
-        if minute % 7 == 0 {
-            n += 1;
-            start(&mut engine, at, n);
-        } else {
-            engine.heartbeat(now(at), uuid(500 + minute as u64)).expect("beats");
-        }
-        engine.handle_timeout(now(at));
-        requests += answered(&mut engine, at);
+    start(&mut engine, T0, 1);
+    assert_eq!(answered(&mut engine, T0), 1, "the start goes at once");
+    for minute in 1..=11 {
+        engine.heartbeat(now(T0 + minute * MINUTE), uuid(100 + minute as u64)).expect("beats");
     }
-    let ended_at = T0 + 60 * MINUTE;
-    engine.end_session(now(ended_at), uuid(999)).expect("ends");
-    engine.handle_timeout(now(ended_at));
-    requests += answered(&mut engine, ended_at);
-    assert_eq!(requests, 5, "the first start at once, then one every fifteen minutes");
-    // Nothing is lost: the last slot carried every start and end still queued.
-    assert_eq!(engine.status(now(ended_at)).pending_count, 0);
-    assert_eq!(engine.history(20, 0).len(), 9);
+    // The heartbeat due at ten minutes waits for the slot, fifteen after the last request.
+    assert_eq!(engine.poll_transmit(now(T0 + 11 * MINUTE)), None, "the heartbeat waits");
+    assert_eq!(engine.poll_timeout(), Some(now(T0 + 15 * MINUTE)), "the shell arms the slot");
+    // A switch of PR goes at once; its end replaces the waiting heartbeat.
+    start(&mut engine, T0 + 12 * MINUTE, 2);
+    let sent = poll(&mut engine, T0 + 12 * MINUTE);
+    let kinds: Vec<OpType> = sent_ops(&sent).iter().map(|op| op.op_type).collect();
+    assert_eq!(kinds, [OpType::End, OpType::Start]);
+    engine.handle_response(now(T0 + 12 * MINUTE), sent.id, all_applied(&sent));
+    // So does an end.
+    engine.end_session(now(T0 + 13 * MINUTE), uuid(3)).expect("ends");
+    assert_eq!(answered(&mut engine, T0 + 13 * MINUTE), 1);
 }
 
 #[test]
-fn ops_wait_for_the_next_slot_unless_the_user_asks() {
+fn a_waiting_heartbeat_goes_at_once_when_the_user_asks() {
     let mut engine = product_signed_in();
     start(&mut engine, T0, 1);
-    assert_eq!(answered(&mut engine, T0), 1, "the first request goes at once");
-    start(&mut engine, T0 + 2 * MINUTE, 2);
-    assert_eq!(engine.poll_transmit(now(T0 + 2 * MINUTE)), None, "the switch waits");
-    assert_eq!(engine.poll_timeout(), Some(now(T0 + 15 * MINUTE)), "the shell arms the slot");
-    // A manual sync sends at once.
-    engine.request_sync(now(T0 + 3 * MINUTE), SyncReason::Manual);
-    let sent = poll(&mut engine, T0 + 3 * MINUTE);
-    assert_eq!(sent_ids(&sent), [implicit_end_op_id(&uuid(2)), uuid(2)]);
+    answered(&mut engine, T0);
+    for minute in 1..=10 {
+        engine.heartbeat(now(T0 + minute * MINUTE), uuid(100 + minute as u64)).expect("beats");
+    }
+    assert_eq!(engine.poll_transmit(now(T0 + 10 * MINUTE)), None);
+    engine.request_sync(now(T0 + 10 * MINUTE), SyncReason::Manual);
+    let sent = sent_ops(&poll(&mut engine, T0 + 10 * MINUTE));
+    assert_eq!((sent.len(), sent[0].op_type), (1, OpType::Heartbeat));
 }
 
 #[test]
