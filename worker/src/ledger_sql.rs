@@ -66,7 +66,23 @@ pub fn overlapping(
     .bind(&[num(user_id), store::json(&json!(windows)), num(max_session_ms)])
 }
 
-/// The spans in the result of [`overlapping`].
+/// The user's ended sessions overlapping `[from, to)`: one index range on
+/// `(user_id, start_ms)`, as sessions last at most `max_session_ms`.
+pub fn ended_in(
+    db: &Db,
+    user_id: i64,
+    (from, to): (i64, i64),
+    max_session_ms: i64,
+) -> Result<D1PreparedStatement> {
+    db.prepare(
+        "SELECT id, repo_owner, repo_name, start_ms, end_ms FROM time_sessions \
+         WHERE user_id = ?1 AND start_ms >= ?2 AND start_ms < ?3 AND end_ms > ?4 \
+         AND status != 'active' AND end_ms > start_ms",
+    )
+    .bind(&[num(user_id), num(from - max_session_ms), num(to), num(from)])
+}
+
+/// The spans in the result of [`overlapping`] or [`ended_in`].
 pub fn spans_of(result: &D1Result) -> Result<Vec<Span>> {
     Ok(result.results::<SpanSql>()?.into_iter().map(SpanSql::into_span).collect())
 }
@@ -86,42 +102,48 @@ pub fn fence(db: &Db, user_id: i64, version: i64) -> Result<[D1PreparedStatement
     ])
 }
 
-fn session_json(s: &StoredSession) -> Value {
+/// A session row for `json_each`, with `attr`: the change of its attributed seconds that
+/// the ledger delta brings (written in the same statement, so the row is written once).
+fn session_json(s: &StoredSession, attributed: &BTreeMap<String, i64>) -> Value {
     json!({
         "id": s.id, "owner": s.repo_owner, "name": s.repo_name, "pr": s.pr_number,
         "start": s.start_ms, "end": s.end_ms, "duration": s.duration_seconds(),
         "status": s.status.as_str(), "beat": s.last_heartbeat_ms, "tz": s.tz_offset_minutes,
-        "device": s.device_id,
+        "device": s.device_id, "attr": attributed.get(&s.id).copied().unwrap_or(0),
     })
 }
 
-/// Inserts new sessions in their final state.
+/// Inserts new sessions in their final state, with their attributed seconds.
 pub fn insert_sessions(
     db: &Db,
     user_id: i64,
     sessions: &[&StoredSession],
+    attributed: &BTreeMap<String, i64>,
 ) -> Result<D1PreparedStatement> {
-    let rows: Vec<Value> = sessions.iter().map(|s| session_json(s)).collect();
+    let rows: Vec<Value> = sessions.iter().map(|s| session_json(s, attributed)).collect();
     db.prepare(
         "INSERT INTO time_sessions (user_id, id, repo_owner, repo_name, pr_number, start_ms, end_ms, \
-         duration_seconds, status, last_heartbeat_ms, tz_offset_minutes, device_id) \
+         duration_seconds, status, last_heartbeat_ms, tz_offset_minutes, device_id, attributed_seconds) \
          SELECT ?1, value ->> '$.id', value ->> '$.owner', value ->> '$.name', value ->> '$.pr', \
          value ->> '$.start', value ->> '$.end', value ->> '$.duration', value ->> '$.status', \
-         value ->> '$.beat', value ->> '$.tz', value ->> '$.device' FROM json_each(?2)",
+         value ->> '$.beat', value ->> '$.tz', value ->> '$.device', value ->> '$.attr' FROM json_each(?2)",
     )
     .bind(&[num(user_id), store::json(&Value::Array(rows))])
 }
 
-/// Brings existing sessions to their final state (end, duration, status, last heartbeat).
+/// Brings existing sessions to their final state (end, duration, status, last heartbeat)
+/// and adds their change of attributed seconds.
 pub fn update_sessions(
     db: &Db,
     user_id: i64,
     sessions: &[&StoredSession],
+    attributed: &BTreeMap<String, i64>,
 ) -> Result<D1PreparedStatement> {
-    let rows: Vec<Value> = sessions.iter().map(|s| session_json(s)).collect();
+    let rows: Vec<Value> = sessions.iter().map(|s| session_json(s, attributed)).collect();
     db.prepare(
-        "UPDATE time_sessions SET (end_ms, duration_seconds, status, last_heartbeat_ms) = \
-         (SELECT value ->> '$.end', value ->> '$.duration', value ->> '$.status', value ->> '$.beat' \
+        "UPDATE time_sessions SET (end_ms, duration_seconds, status, last_heartbeat_ms, attributed_seconds) = \
+         (SELECT value ->> '$.end', value ->> '$.duration', value ->> '$.status', value ->> '$.beat', \
+          time_sessions.attributed_seconds + (value ->> '$.attr') \
           FROM json_each(?2) WHERE value ->> '$.id' = time_sessions.id) \
          WHERE user_id = ?1 AND id IN (SELECT value ->> '$.id' FROM json_each(?2))",
     )
@@ -160,7 +182,9 @@ pub fn log_ops(
 }
 
 /// The statements adding `delta` to sessions' attributed seconds and to `daily_stats`
-/// (none for an empty part). Run after the sessions are inserted.
+/// (none for an empty part). Run after the sessions are inserted; the sessions the batch
+/// writes anyway take their share in that write (`attributed` of [`insert_sessions`] and
+/// [`update_sessions`]), so `delta.sessions` here holds only the others.
 pub fn ledger(db: &Db, user_id: i64, delta: &LedgerDelta) -> Result<Vec<D1PreparedStatement>> {
     let mut statements = Vec::new();
     if !delta.sessions.is_empty() {

@@ -10,6 +10,7 @@ use crate::d1::Db;
 use crate::request::{ApiError, Handled};
 use crate::standing::authenticate;
 use crate::ratelimit::{Gate, Limiter};
+use crate::writes::Writer;
 use crate::{auth, cors, env, health, live, respond, sessions, stats, sync};
 
 /// The committed OpenAPI document, generated from the wire contract.
@@ -94,13 +95,14 @@ async fn handle(req: &mut Request, env: &Env, ctx: &Context, db: &Db, route: Rou
     // The verdict is awaited before the first write and before answering: the limiter
     // runs while the handler reads.
     let gate = Gate::open(env, Limiter::Api, &format!("user:{user_id}"), now);
+    let writer = Writer { env, ctx, db, gate: &gate, user_id, now };
     let answer = match route {
         Route::ListSessions => sessions::list(req, db, user_id).await,
-        Route::StartSession => sessions::start(req, env, ctx, db, &gate, user_id, now).await,
-        Route::StopSession => sessions::stop(req, env, ctx, db, &gate, user_id, now).await,
-        Route::EndSession { id } => sessions::end(req, env, ctx, db, &gate, user_id, &id, now).await,
-        Route::Heartbeat { id } => sessions::heartbeat(req, env, ctx, db, &gate, user_id, &id, now).await,
-        Route::Sync => sync::sync(req, env, ctx, db, &gate, user_id, now).await,
+        Route::StartSession => sessions::start(req, &writer).await,
+        Route::StopSession => sessions::stop(req, &writer).await,
+        Route::EndSession { id } => sessions::end(req, &writer, &id).await,
+        Route::Heartbeat { id } => sessions::heartbeat(req, &writer, &id).await,
+        Route::Sync => sync::sync(req, &writer).await,
         Route::LiveTicket => live::ticket(env, &caller, now).await,
         Route::StatsDaily => stats::daily(req, db, user_id, now).await,
         Route::StatsRepo { owner, name } => stats::repo(req, db, user_id, &owner, &name, now).await,

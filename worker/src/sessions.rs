@@ -2,7 +2,7 @@
 //! same path as `/api/sync` (`writes`).
 
 use serde::Deserialize;
-use worker::{Context, Env, Request, Response};
+use worker::{Request, Response};
 use worktime_api::sessions::{
     EndSessionRequest, HeartbeatRequest, SessionList, StartSessionRequest, StopSessionRequest,
     LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT,
@@ -17,10 +17,10 @@ use worktime_core::validate;
 use crate::request::{json_body, ApiError, Handled, Query};
 use crate::store::{num, text, SessionRow, SESSION_COLUMNS};
 use crate::d1::Db;
-use crate::ratelimit::Gate;
+use crate::writes::Writer;
 use crate::{respond, store, writes};
 
-pub async fn start(req: &mut Request, env: &Env, ctx: &Context, db: &Db, gate: &Gate, user_id: i64, now: UnixMillis) -> Handled<Response> {
+pub async fn start(req: &mut Request, w: &Writer<'_>) -> Handled<Response> {
     let body: StartSessionRequest = json_body(req).await?;
     let id = validate::uuid(&body.id, "id")?;
     let op = SyncOp {
@@ -32,39 +32,39 @@ pub async fn start(req: &mut Request, env: &Env, ctx: &Context, db: &Db, gate: &
         device_id: body.device_id,
         ..rest_op(OpType::Start, id)
     };
-    one_op(env, ctx, db, gate, user_id, op, now).await
+    one_op(w, op).await
 }
 
-pub async fn end(req: &mut Request, env: &Env, ctx: &Context, db: &Db, gate: &Gate, user_id: i64, id: &str, now: UnixMillis) -> Handled<Response> {
+pub async fn end(req: &mut Request, w: &Writer<'_>, id: &str) -> Handled<Response> {
     let body: EndSessionRequest = json_body(req).await?;
     let op = SyncOp { end_time: body.end_time, device_id: body.device_id, ..rest_op(OpType::End, path_id(id)?) };
-    one_op(env, ctx, db, gate, user_id, op, now).await
+    one_op(w, op).await
 }
 
-pub async fn heartbeat(req: &mut Request, env: &Env, ctx: &Context, db: &Db, gate: &Gate, user_id: i64, id: &str, now: UnixMillis) -> Handled<Response> {
+pub async fn heartbeat(req: &mut Request, w: &Writer<'_>, id: &str) -> Handled<Response> {
     let body: HeartbeatRequest = json_body(req).await?;
     let op = SyncOp { at: body.at, device_id: body.device_id, ..rest_op(OpType::Heartbeat, path_id(id)?) };
-    one_op(env, ctx, db, gate, user_id, op, now).await
+    one_op(w, op).await
 }
 
 /// `POST /api/sessions/stop`: ends the calling device's active session.
-pub async fn stop(req: &mut Request, env: &Env, ctx: &Context, db: &Db, gate: &Gate, user_id: i64, now: UnixMillis) -> Handled<Response> {
+pub async fn stop(req: &mut Request, w: &Writer<'_>) -> Handled<Response> {
     let body: StopSessionRequest = json_body(req).await?;
     let device = device_of(body.device_id.as_deref())?;
-    let active = store::device_active_session(db, user_id, &device)
+    let active = store::device_active_session(w.db, w.user_id, &device)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "This device has no active session to stop."))?;
     let op = SyncOp { end_time: body.end_time, device_id: Some(device), ..rest_op(OpType::End, active.id) };
-    one_op(env, ctx, db, gate, user_id, op, now).await
+    one_op(w, op).await
 }
 
 /// A REST session request as a one-op plan on the sync write path: 201 for a created
 /// session, 200 otherwise, or the op's error with its status.
-async fn one_op(env: &Env, ctx: &Context, db: &Db, gate: &Gate, user_id: i64, op: SyncOp, now: UnixMillis) -> Handled<Response> {
+async fn one_op(w: &Writer<'_>, op: SyncOp) -> Handled<Response> {
     let session_id = op.session_id.clone();
     let ops = [op];
-    let mut applied = writes::apply(db, gate, user_id, &ops, now, writes::limits(env), Logging::Unlogged).await?;
-    writes::announce(env, ctx, user_id, &ops, &applied, now);
+    let mut applied = writes::apply(w, &ops, Logging::Unlogged).await?;
+    writes::announce(w, &ops, &applied);
     if let Some(error) = applied.results.pop().and_then(|result| result.error) {
         return Err(ApiError::new(error.code, error.message));
     }

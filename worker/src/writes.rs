@@ -15,7 +15,7 @@ use worker::{console_warn, Env};
 use worktime_api::sessions::SessionStatus;
 use worktime_api::sync::{OpResult, OpType, SyncOp};
 use worktime_api::ErrorCode;
-use worktime_core::overlap::{merged_windows, Ledger, LedgerDelta};
+use worktime_core::overlap::{merged_windows, Ledger, LedgerDelta, Span};
 use worktime_core::sessions::{Ending, Limits, StoredSession};
 use worktime_core::sync_plan::{self, Known, Logging, Plan, Write};
 use worktime_core::time::UnixMillis;
@@ -28,7 +28,7 @@ use crate::request::{ApiError, Handled};
 use crate::store::SessionRow;
 
 /// Decisions per request before giving up on a user whose devices keep writing: each
-/// costs at most 3 + 1 + 7 statements, so three stay inside the 50 of one invocation.
+/// costs at most 4 + 1 + 7 statements, so three stay inside the 50 of one invocation.
 const ATTEMPTS: u32 = 3;
 
 /// The session limits in force.
@@ -49,36 +49,34 @@ pub struct Applied {
 }
 
 /// After a committed write: tell the user's live sockets, without delaying the answer.
-pub fn announce(
-    env: &Env,
-    ctx: &worker::Context,
-    user_id: i64,
-    ops: &[SyncOp],
-    applied: &Applied,
-    now: UnixMillis,
-) {
+pub fn announce(w: &Writer<'_>, ops: &[SyncOp], applied: &Applied) {
     if applied.changed {
         let device = ops.iter().find_map(|op| op.device_id.clone());
-        ctx.wait_until(crate::live::notify(env.clone(), user_id, device, now));
+        w.ctx.wait_until(crate::live::notify(w.env.clone(), w.user_id, device, w.now));
     }
 }
 
+/// One authenticated write request: who writes, through what, when.
+pub struct Writer<'a> {
+    pub env: &'a Env,
+    pub ctx: &'a worker::Context,
+    pub db: &'a Db,
+    /// The request's pending rate-limit verdict, awaited before the first write.
+    pub gate: &'a Gate,
+    pub user_id: i64,
+    pub now: UnixMillis,
+}
+
 /// Decides and commits `ops` for `user_id`; nothing is written unless `gate` admits.
-pub async fn apply(
-    db: &Db,
-    gate: &Gate,
-    user_id: i64,
-    ops: &[SyncOp],
-    now: UnixMillis,
-    limits: Limits,
-    logging: Logging,
-) -> Handled<Applied> {
+pub async fn apply(w: &Writer<'_>, ops: &[SyncOp], logging: Logging) -> Handled<Applied> {
+    let (db, user_id, now, limits) = (w.db, w.user_id, w.now, limits(w.env));
+    let around = window_around(ops, now, limits);
     for attempt in 1..=ATTEMPTS {
-        let (known, version) = read_known(db, user_id, ops, logging).await?;
+        let (known, version, nearby) = read_known(db, user_id, ops, logging, around, limits).await?;
         let (plan, sessions) = sync_plan::plan(ops, known, now, limits, logging);
         // Over the rate limit: nothing is written (the limiter ran during the read).
-        gate.admit().await?;
-        match commit(db, user_id, version, &plan, limits, now).await {
+        w.gate.admit().await?;
+        match commit_with(db, user_id, version, &plan, limits, now, nearby.as_ref()).await {
             Ok(()) => {
                 let created = plan.writes.iter().any(|w| matches!(w, Write::Insert(_)));
                 let changed = !plan.writes.is_empty();
@@ -107,6 +105,20 @@ pub async fn commit(
     limits: Limits,
     now: UnixMillis,
 ) -> worker::Result<()> {
+    commit_with(db, user_id, version, plan, limits, now, None).await
+}
+
+/// [`commit`], with the ended sessions `nearby` read with the rows (when they cover every
+/// moved end, the overlap read is skipped).
+async fn commit_with(
+    db: &Db,
+    user_id: i64,
+    version: i64,
+    plan: &Plan,
+    limits: Limits,
+    now: UnixMillis,
+    nearby: Option<&Nearby>,
+) -> worker::Result<()> {
     if plan.writes.is_empty() {
         return Ok(());
     }
@@ -116,13 +128,21 @@ pub async fn commit(
         db.batch(vec![ledger_sql::heartbeats(db, user_id, &rows.updated)?]).await?;
         return Ok(());
     }
-    let delta = statistics(db, user_id, &rows.endings, limits).await?;
+    let mut delta = statistics(db, user_id, &rows.endings, limits, nearby).await?;
+    // The attributed seconds of the sessions written anyway go into their own row's write
+    // (one row written, not two); the ledger statement keeps the others.
+    let mut attributed = std::collections::BTreeMap::new();
+    for session in rows.updated.iter().chain(&rows.inserted) {
+        if let Some(change) = delta.sessions.remove(&session.id) {
+            attributed.insert(session.id.clone(), change);
+        }
+    }
     let mut statements = Vec::from(ledger_sql::fence(db, user_id, version)?);
     if !rows.updated.is_empty() {
-        statements.push(ledger_sql::update_sessions(db, user_id, &rows.updated)?);
+        statements.push(ledger_sql::update_sessions(db, user_id, &rows.updated, &attributed)?);
     }
     if !rows.inserted.is_empty() {
-        statements.push(ledger_sql::insert_sessions(db, user_id, &rows.inserted)?);
+        statements.push(ledger_sql::insert_sessions(db, user_id, &rows.inserted, &attributed)?);
     }
     if !rows.logs.is_empty() {
         statements.push(ledger_sql::log_ops(db, user_id, &rows.logs, now.0)?);
@@ -132,12 +152,40 @@ pub async fn commit(
     Ok(())
 }
 
+/// The ended sessions overlapping `window`, read in the same batch as the rows a write is
+/// decided from.
+pub struct Nearby {
+    window: (i64, i64),
+    spans: Vec<Span>,
+}
+
+/// Where every moved end of `ops` must lie, when that is a short window: read it with the
+/// rows and a write costs two round trips, not three. A session lasts at most
+/// `max_session_ms` and its end is an op's time, so the spans of a moved end lie within
+/// that much of the ops' times; only a session left running for longer than that (ended
+/// by a start at its 24-hour limit) can fall outside, and then [`statistics`] reads the
+/// exact windows. Heartbeats rarely move an end: a request of heartbeats only reads none.
+fn window_around(ops: &[SyncOp], now: UnixMillis, limits: Limits) -> Option<(i64, i64)> {
+    if ops.iter().all(|op| op.op_type == OpType::Heartbeat) {
+        return None;
+    }
+    let time = |text: Option<&str>| text.map_or(Some(now.0), |t| UnixMillis::parse_rfc3339(t).map(|t| t.0));
+    let times: Vec<i64> = ops
+        .iter()
+        .filter_map(|op| time(op.start_time.as_deref().or(op.end_time.as_deref()).or(op.at.as_deref())))
+        .collect();
+    let (low, high) = (*times.iter().min()?, *times.iter().max()?);
+    let max = limits.max_session_ms;
+    (high - low <= max).then(|| (low - max, high + max))
+}
+
 /// What the moved ends do to attributed seconds and `daily_stats`.
 async fn statistics(
     db: &Db,
     user_id: i64,
     endings: &[&Ending],
     limits: Limits,
+    nearby: Option<&Nearby>,
 ) -> worker::Result<LedgerDelta> {
     let mut delta = LedgerDelta::default();
     let spans = endings.iter().flat_map(|e| [e.before.span(), e.session.span()]).flatten();
@@ -146,9 +194,15 @@ async fn statistics(
     if windows.is_empty() {
         return Ok(delta);
     }
-    let found =
-        db.all(ledger_sql::overlapping(db, user_id, &windows, limits.max_session_ms)?).await?;
-    let mut ledger = Ledger::new(ledger_sql::spans_of(&found)?);
+    let covered = |n: &&Nearby| windows.iter().all(|&(from, to)| n.window.0 <= from && to <= n.window.1);
+    let spans = match nearby.filter(covered) {
+        Some(nearby) => nearby.spans.clone(),
+        None => {
+            let query = ledger_sql::overlapping(db, user_id, &windows, limits.max_session_ms)?;
+            ledger_sql::spans_of(&db.all(query).await?)?
+        }
+    };
+    let mut ledger = Ledger::new(spans);
     for ending in endings {
         ledger.change(ending.before.span().as_ref(), ending.session.span().as_ref(), &mut delta);
     }
@@ -156,13 +210,16 @@ async fn statistics(
 }
 
 /// The sessions and applied op ids the ops name, the active session of every device
-/// they name, and the ledger version: one batch (a consistent snapshot), three statements.
+/// they name, the ledger version and the ended sessions `around` the ops: one batch (a
+/// consistent snapshot), at most four statements.
 async fn read_known(
     db: &Db,
     user_id: i64,
     ops: &[SyncOp],
     logging: Logging,
-) -> Handled<(Known, i64)> {
+    around: Option<(i64, i64)>,
+    limits: Limits,
+) -> Handled<(Known, i64, Option<Nearby>)> {
     let (op_ids, session_ids) = sync_plan::referenced_ids(ops);
     let devices = sync_plan::referenced_devices(ops);
     // Heartbeats are never logged, so a request of heartbeats only has no op ids to check.
@@ -174,6 +231,9 @@ async fn read_known(
     ];
     if check_ops {
         statements.push(ledger_sql::applied_ops(db, user_id, &op_ids)?);
+    }
+    if let Some(window) = around {
+        statements.push(ledger_sql::ended_in(db, user_id, window, limits.max_session_ms)?);
     }
     let results = db.batch(statements).await?;
     let mut known = Known::default();
@@ -192,8 +252,14 @@ async fn read_known(
             known.sessions.insert(session.id.clone(), session);
         }
     }
-    if let Some(result) = results.get(2) {
-        known.applied_ops.extend(result.results::<Seen>()?.into_iter().map(|s| s.op_id));
+    if check_ops {
+        if let Some(result) = results.get(2) {
+            known.applied_ops.extend(result.results::<Seen>()?.into_iter().map(|s| s.op_id));
+        }
     }
-    Ok((known, version))
+    let nearby = match (around, results.last()) {
+        (Some(window), Some(found)) => Some(Nearby { window, spans: ledger_sql::spans_of(found)? }),
+        _ => None,
+    };
+    Ok((known, version, nearby))
 }
