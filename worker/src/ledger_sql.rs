@@ -1,7 +1,7 @@
 //! The statements of the write path, each taking its whole list of rows as one JSON
 //! parameter (`json_each`): whatever a request holds — 100 ops, sessions of 24 hours,
-//! thousands of bucket rows — its reads are four statements and its write batch at most
-//! seven, far inside the Free plan's 50 per invocation, and no statement binds more than
+//! thousands of bucket rows — its reads are five statements and its write batch at most
+//! eight, far inside the Free plan's 50 per invocation, and no statement binds more than
 //! four parameters (D1 allows 100).
 
 use std::collections::BTreeMap;
@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use worker::{D1PreparedStatement, D1Result, Result};
 use worktime_core::overlap::{LedgerDelta, Span};
 use worktime_core::sessions::StoredSession;
+use worktime_core::stats::hours_of_buckets;
 
 use crate::d1::Db;
 use crate::store::{self, num, SpanSql, SESSION_COLUMNS};
@@ -181,8 +182,8 @@ pub fn log_ops(
     .bind(&[num(user_id), store::json(&Value::Array(rows)), num(now_ms)])
 }
 
-/// The statements adding `delta` to sessions' attributed seconds and to `daily_stats`
-/// (none for an empty part). Run after the sessions are inserted; the sessions the batch
+/// The statements adding `delta` to sessions' attributed seconds, to `daily_stats` and to
+/// its hourly rollup `hourly_stats` (none for an empty part). Run after the sessions are inserted; the sessions the batch
 /// writes anyway take their share in that write (`attributed` of [`insert_sessions`] and
 /// [`update_sessions`]), so `delta.sessions` here holds only the others.
 pub fn ledger(db: &Db, user_id: i64, delta: &LedgerDelta) -> Result<Vec<D1PreparedStatement>> {
@@ -217,6 +218,24 @@ pub fn ledger(db: &Db, user_id: i64, delta: &LedgerDelta) -> Result<Vec<D1Prepar
             )
             .bind(&[num(user_id), store::json(&Value::Array(rows))])?,
         );
+        let hours = hours_of_buckets(
+            delta.buckets.iter().map(|((bucket, _, _), c)| (*bucket, c.seconds, c.starts, c.running_in)),
+        );
+        if !hours.is_empty() {
+            let rows: Vec<Value> =
+                hours.iter().map(|(hour, c)| json!([hour, c.seconds, c.starts, c.running_in])).collect();
+            statements.push(
+                db.prepare(
+                    "INSERT INTO hourly_stats (user_id, hour_ms, seconds, starts, running_in) \
+                     SELECT ?1, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]' \
+                     FROM json_each(?2) WHERE true \
+                     ON CONFLICT (user_id, hour_ms) DO UPDATE SET \
+                     seconds = seconds + excluded.seconds, starts = starts + excluded.starts, \
+                     running_in = running_in + excluded.running_in",
+                )
+                .bind(&[num(user_id), store::json(&Value::Array(rows))])?,
+            );
+        }
     }
     Ok(statements)
 }

@@ -9,7 +9,7 @@ use worker::Result;
 use worktime_api::sessions::SessionStatus;
 use worktime_core::overlap::Span;
 use worktime_core::sessions::StoredSession;
-use worktime_core::stats::DayTotal;
+use worktime_core::stats::{self, DayTotal};
 
 use crate::d1::Db;
 
@@ -116,11 +116,18 @@ pub async fn day_totals(
     tz_offset_minutes: i32,
     repo: Option<(&str, &str)>,
 ) -> Result<Vec<DayTotal>> {
-    let mut sql = String::from(
-        "SELECT (bucket_ms + CAST(?4 AS INTEGER)) / 86400000 AS day, SUM(seconds) AS seconds, \
-         SUM(starts) + SUM(CASE WHEN (bucket_ms + CAST(?4 AS INTEGER)) % 86400000 = 0 \
+    // All repositories at a whole-hour offset: the hourly rollup (at most 24 rows a day);
+    // otherwise the 15-minute buckets.
+    let (table, column) = if repo.is_none() && stats::hours_align(tz_offset_minutes) {
+        ("hourly_stats", "hour_ms")
+    } else {
+        ("daily_stats", "bucket_ms")
+    };
+    let mut sql = format!(
+        "SELECT ({column} + CAST(?4 AS INTEGER)) / 86400000 AS day, SUM(seconds) AS seconds, \
+         SUM(starts) + SUM(CASE WHEN ({column} + CAST(?4 AS INTEGER)) % 86400000 = 0 \
          THEN running_in ELSE 0 END) AS sessions \
-         FROM daily_stats WHERE user_id = ?1 AND bucket_ms >= ?2 AND bucket_ms < ?3",
+         FROM {table} WHERE user_id = ?1 AND {column} >= ?2 AND {column} < ?3",
     );
     let offset_ms = i64::from(tz_offset_minutes) * 60_000;
     let mut binds = vec![num(user_id), num(from_ms), num(to_ms), num(offset_ms)];

@@ -28,7 +28,7 @@ use crate::request::{ApiError, Handled};
 use crate::store::SessionRow;
 
 /// Decisions per request before giving up on a user whose devices keep writing: each
-/// costs at most 4 + 1 + 7 statements, so three stay inside the 50 of one invocation.
+/// costs at most 4 + 1 + 8 statements, so three stay inside the 50 of one invocation.
 const ATTEMPTS: u32 = 3;
 
 /// The session limits in force.
@@ -95,7 +95,7 @@ pub async fn apply(w: &Writer<'_>, ops: &[SyncOp], logging: Logging) -> Handled<
 
 /// Writes `plan` and its statistics in one batch, fenced on the ledger `version`
 /// they were decided at: each session once, in its final state; the applied ops; the
-/// ledger delta. At most seven statements, whatever the request. A plan of active
+/// ledger delta. At most eight statements, whatever the request. A plan of active
 /// sessions' heartbeats only is one unfenced statement.
 pub async fn commit(
     db: &Db,

@@ -29,6 +29,8 @@ use crate::overlap::{attribute, Span};
 
 /// Width of one materialized bucket: 15 minutes.
 pub const BUCKET_MS: i64 = 15 * 60 * 1000;
+/// Width of one hourly rollup row (all repositories of a user together).
+pub const HOUR_MS: i64 = 60 * 60 * 1000;
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 24 * 3600 * 1000;
 /// Westernmost accepted offset, minutes east of UTC (UTC-12:00).
@@ -143,6 +145,42 @@ pub fn buckets_align(tz_offset_minutes: i32) -> bool {
     tz_offset_minutes.rem_euclid(15) == 0
 }
 
+/// Whether the hourly rollup can answer this offset exactly (a whole number of hours: the
+/// local day starts at a UTC hour). Other offsets are answered from the 15-minute buckets.
+pub fn hours_align(tz_offset_minutes: i32) -> bool {
+    tz_offset_minutes.rem_euclid(60) == 0
+}
+
+/// One hour of a user's statistics, all repositories together: the rollup that answers
+/// daily totals for a year with at most 8,784 rows, whatever the number of sessions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HourChange {
+    pub seconds: i64,
+    pub starts: i64,
+    /// Sessions running at the hour's first instant.
+    pub running_in: i64,
+}
+
+/// The hourly rollup's change for a set of 15-minute bucket changes `(bucket_ms,
+/// seconds, starts, running_in)`: seconds and starts add up; what runs into the hour is
+/// what runs into its first bucket. Zero changes are left out.
+pub fn hours_of_buckets(
+    buckets: impl IntoIterator<Item = (i64, i64, i64, i64)>,
+) -> std::collections::BTreeMap<i64, HourChange> {
+    let mut hours = std::collections::BTreeMap::<i64, HourChange>::new();
+    for (bucket_ms, seconds, starts, running_in) in buckets {
+        let hour_ms = bucket_ms - bucket_ms.rem_euclid(HOUR_MS);
+        let hour = hours.entry(hour_ms).or_default();
+        hour.seconds += seconds;
+        hour.starts += starts;
+        if bucket_ms == hour_ms {
+            hour.running_in += running_in;
+        }
+    }
+    hours.retain(|_, change| *change != HourChange::default());
+    hours
+}
+
 /// Turns per-day `(total_seconds, session_count)` accumulators into dated stats, starting
 /// at `range.first_day`.
 fn finish(range: &LocalRange, acc: Vec<(i64, i64)>) -> Vec<DayStat> {
@@ -172,6 +210,8 @@ pub fn days_from_buckets(
     if !buckets_align(tz_offset_minutes) || range.from_ms.rem_euclid(BUCKET_MS) != 0 {
         return None;
     }
+    // (Totals summed from hourly rows are exact only for whole-hour offsets; the worker
+    // reads those only then, see `hours_align`.)
     let mut acc = vec![(0_i64, 0_i64); range.days as usize];
     for row in rows {
         if row.bucket_ms < range.from_ms || row.bucket_ms >= range.to_ms {
@@ -238,6 +278,8 @@ pub fn days_from_totals(rows: &[DayTotal], range: &LocalRange, tz_offset_minutes
     if !buckets_align(tz_offset_minutes) || range.from_ms.rem_euclid(BUCKET_MS) != 0 {
         return None;
     }
+    // (Totals summed from hourly rows are exact only for whole-hour offsets; the worker
+    // reads those only then, see `hours_align`.)
     let first = local_day_index(range.from_ms, tz_offset_minutes);
     let mut acc = vec![(0_i64, 0_i64); range.days as usize];
     for row in rows {
@@ -291,6 +333,22 @@ pub fn days_from_spans(spans: &[Span], range: &LocalRange, repo: Option<(&str, &
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hours_add_their_buckets_and_take_running_in_from_the_first() {
+        let h = 5 * HOUR_MS;
+        let hours = hours_of_buckets([
+            (h, 100, 1, 2),
+            (h + BUCKET_MS, 200, 1, 3),
+            (h + 3 * BUCKET_MS, 50, 0, 1),
+            (h + HOUR_MS, 10, 1, 0),
+            (h + 2 * HOUR_MS + BUCKET_MS, 0, 0, 4),
+        ]);
+        assert_eq!(hours[&h], HourChange { seconds: 350, starts: 2, running_in: 2 });
+        assert_eq!(hours[&(h + HOUR_MS)], HourChange { seconds: 10, starts: 1, running_in: 0 });
+        assert!(!hours.contains_key(&(h + 2 * HOUR_MS)), "a change of nothing is left out");
+        assert!(hours_align(-300) && hours_align(0) && !hours_align(330) && !hours_align(345));
+    }
+
     use super::*;
     use chrono::{DateTime, NaiveTime, TimeDelta};
     use proptest::prelude::*;

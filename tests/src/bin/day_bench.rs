@@ -106,7 +106,8 @@ fn main() {
     let auth: AuthResponse = agent
         .post(&format!("{base}/auth/github/callback"))
         .send_json(serde_json::json!({ "code": format!("test-code:{github_id}:daybench"), "code_verifier": worktime_tests::TEST_VERIFIER }))
-        .and_then(|r| Ok(r.into_json()?))
+        .map_err(|err| err.to_string())
+        .and_then(|r| r.into_json().map_err(|err| err.to_string()))
         .unwrap_or_else(|err| panic!("sign-in failed: {err}"));
 
     let mut engine = Engine::new(EngineConfig::default());

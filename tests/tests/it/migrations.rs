@@ -18,6 +18,7 @@ const THIRD: &str = "0003_devices_overlaps.sql";
 const FOURTH: &str = "0004_revocable_tokens.sql";
 const FIFTH: &str = "0005_sync_ops_retention.sql";
 const SIXTH: &str = "0006_heartbeats_without_index.sql";
+const SEVENTH: &str = "0007_hourly_stats.sql";
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -136,10 +137,11 @@ fn roll_back(state: &Path, migration: &str) {
     run(state, &["d1", "execute", "DB", "--file", &file]);
 }
 
-const ALL_TABLES: [&str; 7] = [
+const ALL_TABLES: [&str; 8] = [
     "users",
     "time_sessions",
     "daily_stats",
+    "hourly_stats",
     "sync_ops",
     "ledger_fence",
     "revoked_sign_ins",
@@ -173,11 +175,12 @@ fn migrations_apply_roll_back_and_apply_again() {
     for table in ALL_TABLES {
         assert!(full.has(table), "{table} after applying all: {full:?}");
     }
-    assert_eq!(full.applied, [FIRST, SECOND, THIRD, FOURTH, FIFTH, SIXTH]);
+    assert_eq!(full.applied, [FIRST, SECOND, THIRD, FOURTH, FIFTH, SIXTH, SEVENTH]);
     let sql = full.sessions_sql();
     assert!(sql.contains("device_id") && sql.contains("attributed_seconds"), "0003's time_sessions: {full:?}");
     assert!(full.tables["users"].contains("token_version"), "0004's users: {full:?}");
 
+    roll_back(&state, SEVENTH);
     roll_back(&state, SIXTH);
     roll_back(&state, FIFTH);
     roll_back(&state, FOURTH);
@@ -205,6 +208,7 @@ fn migrations_apply_roll_back_and_apply_again() {
     apply(&state);
     assert_eq!(snapshot(&state), full, "re-applying 0002 to 0004 restores the same schema");
 
+    roll_back(&state, SEVENTH);
     roll_back(&state, SIXTH);
     roll_back(&state, FIFTH);
     roll_back(&state, FOURTH);
@@ -212,7 +216,7 @@ fn migrations_apply_roll_back_and_apply_again() {
     roll_back(&state, SECOND);
     roll_back(&state, FIRST);
     let empty = snapshot(&state);
-    for table in ["users", "time_sessions", "daily_stats", "sync_ops", "ending_guard", "ledger_fence", "revoked_sign_ins"] {
+    for table in ["users", "time_sessions", "daily_stats", "sync_ops", "ending_guard", "ledger_fence", "revoked_sign_ins", "hourly_stats"] {
         assert!(!empty.has(table), "{table} after rolling everything back: {empty:?}");
     }
     assert!(empty.applied.is_empty(), "{empty:?}");
@@ -226,6 +230,7 @@ fn migrations_apply_roll_back_and_apply_again() {
 fn migration_0003_keeps_existing_rows_and_so_does_its_rollback() {
     let state = fresh_state("migrations-rows");
     apply(&state);
+    roll_back(&state, SEVENTH);
     roll_back(&state, SIXTH);
     roll_back(&state, FIFTH);
     roll_back(&state, FOURTH);
@@ -261,6 +266,7 @@ fn migration_0003_keeps_existing_rows_and_so_does_its_rollback() {
         "INSERT INTO time_sessions (user_id, id, repo_owner, repo_name, pr_number, start_ms, \
            status, last_heartbeat_ms, device_id) VALUES \
            (7, 'c', 'o', 'r', 3, 3000000, 'active', 3000000, '11111111-1111-4111-8111-111111111111');"]);
+    roll_back(&state, SEVENTH);
     roll_back(&state, SIXTH);
     roll_back(&state, FIFTH);
     roll_back(&state, FOURTH);
@@ -278,5 +284,26 @@ fn migration_0003_keeps_existing_rows_and_so_does_its_rollback() {
             ("c".into(), "active".into(), None),
         ]
     );
+    let _ = std::fs::remove_dir_all(&state);
+}
+
+#[test]
+fn migration_0007_rolls_up_the_buckets_that_exist() {
+    let state = fresh_state("migrations-hourly");
+    apply(&state);
+    roll_back(&state, SEVENTH);
+    // Buckets of two hours: 02:00 and 02:15 (two repositories), and 03:00.
+    run(&state, &["d1", "execute", "DB", "--command",
+        "INSERT INTO users (id, github_user_id, github_username) VALUES (9, 'g9', 'nine'); \
+         INSERT INTO daily_stats (user_id, bucket_ms, repo_owner, repo_name, seconds, starts, running_in) VALUES \
+           (9, 7200000, 'o', 'a', 600, 1, 2), (9, 8100000, 'o', 'b', 300, 1, 1), (9, 10800000, 'o', 'a', 60, 0, 0);"]);
+    apply(&state);
+    let rows = query(&state, "SELECT hour_ms, seconds, starts, running_in FROM hourly_stats WHERE user_id = 9 ORDER BY hour_ms");
+    let got: Vec<[i64; 4]> = rows
+        .iter()
+        .map(|r| ["hour_ms", "seconds", "starts", "running_in"].map(|k| r[k].as_i64().unwrap_or(-1)))
+        .collect();
+    // Seconds and starts add up; what runs into an hour is what runs into its first bucket.
+    assert_eq!(got, vec![[7_200_000, 900, 2, 2], [10_800_000, 60, 0, 0]]);
     let _ = std::fs::remove_dir_all(&state);
 }
