@@ -3,7 +3,8 @@
 
 use worker::{Context, Date, Env, Method, Request, Response, Result};
 use worktime_api::ErrorCode;
-use worktime_core::routing::{self, Access, Route, RouteError};
+use worktime_core::jwt::JwtKey;
+use worktime_core::routing::{self, ApiRoute, AuthRoute, PublicRoute, Route, RouteError};
 use worktime_core::time::UnixMillis;
 
 use crate::d1::Db;
@@ -53,60 +54,88 @@ pub async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Resp
 
 async fn handle(req: &mut Request, env: &Env, ctx: &Context, db: &Db, route: Route) -> Handled<Response> {
     let now = UnixMillis::from_js(Date::now().as_millis() as f64);
-    if route.access() == Access::Public {
-        return Ok(match route {
-            Route::OpenApi => {
-                let mut response = Response::ok(OPENAPI_JSON)?;
-                response.headers_mut().set("Content-Type", "application/json")?;
-                response
-            }
-            _ => health::get(env, db).await?,
-        });
+    match route {
+        Route::Public(public) => public_route(env, db, public).await,
+        Route::Auth(auth) => auth_route(req, env, db, &signing_key(env)?, auth, now).await,
+        Route::Api(api) => api_route(req, env, ctx, db, &signing_key(env)?, api, now).await,
     }
-    // Without a strong signing key no token can be trusted: refuse to serve.
-    let key = env::jwt_key(env).map_err(|err| {
+}
+
+/// Without a strong signing key no token can be trusted: every non-public route refuses
+/// to serve.
+fn signing_key(env: &Env) -> Handled<JwtKey> {
+    env::jwt_key(env).map_err(|err| {
         worker::console_error!("refusing to serve: {err}");
         ApiError::new(
             ErrorCode::Unavailable,
             "The server is misconfigured (JWT_SECRET must be at least 32 bytes) and cannot serve requests.",
         )
-    })?;
-    if route.access() == Access::Auth {
-        // Sign-in traffic is light; its limit is checked before any work (it calls GitHub).
-        Gate::open(env, Limiter::Address, &Gate::address(req), now).admit().await?;
-        return match route {
-            Route::AuthLogin => auth::login(req, env),
-            Route::AuthCallback => auth::callback(req, env, db, &key, now).await,
-            Route::AuthLogout => auth::logout(req, env, db, &key, now).await,
-            Route::AuthLogoutAll => auth::logout_all(req, env, db, &key, now).await,
-            Route::Live => live::connect(req, env).await,
-            _ => auth::refresh(req, db, &key, now).await,
-        };
+    })
+}
+
+async fn public_route(env: &Env, db: &Db, route: PublicRoute) -> Handled<Response> {
+    Ok(match route {
+        PublicRoute::OpenApi => {
+            let mut response = Response::ok(OPENAPI_JSON)?;
+            response.headers_mut().set("Content-Type", "application/json")?;
+            response
+        }
+        PublicRoute::Health => health::get(env, db).await?,
+    })
+}
+
+/// Sign-in traffic is light: its limit is checked before any work (it calls GitHub).
+async fn auth_route(
+    req: &mut Request,
+    env: &Env,
+    db: &Db,
+    key: &JwtKey,
+    route: AuthRoute,
+    now: UnixMillis,
+) -> Handled<Response> {
+    Gate::open(env, Limiter::Address, &Gate::address(req), now).admit().await?;
+    match route {
+        AuthRoute::Login => auth::login(req, env),
+        AuthRoute::Callback => auth::callback(req, env, db, key, now).await,
+        AuthRoute::Refresh => auth::refresh(req, db, key, now).await,
+        AuthRoute::Logout => auth::logout(req, env, db, key, now).await,
+        AuthRoute::LogoutAll => auth::logout_all(req, env, db, key, now).await,
+        AuthRoute::Live => live::connect(req, env).await,
     }
-    let caller = match authenticate(req, &key, db, now).await {
+}
+
+/// A valid token first (requests without one count against their address), then the
+/// user's limit, whose verdict is awaited before the first write and before answering:
+/// the limiter runs while the handler reads.
+async fn api_route(
+    req: &mut Request,
+    env: &Env,
+    ctx: &Context,
+    db: &Db,
+    key: &JwtKey,
+    route: ApiRoute,
+    now: UnixMillis,
+) -> Handled<Response> {
+    let caller = match authenticate(req, key, db, now).await {
         Ok(caller) => caller,
         Err(refused) => {
-            // Requests without a valid token count against their address.
             Gate::open(env, Limiter::Address, &Gate::address(req), now).admit().await?;
             return Err(refused);
         }
     };
     let user_id = caller.user_id;
-    // The verdict is awaited before the first write and before answering: the limiter
-    // runs while the handler reads.
     let gate = Gate::open(env, Limiter::Api, &format!("user:{user_id}"), now);
     let writer = Writer { env, ctx, db, gate: &gate, user_id, now };
     let answer = match route {
-        Route::ListSessions => sessions::list(req, db, user_id).await,
-        Route::StartSession => sessions::start(req, &writer).await,
-        Route::StopSession => sessions::stop(req, &writer).await,
-        Route::EndSession { id } => sessions::end(req, &writer, &id).await,
-        Route::Heartbeat { id } => sessions::heartbeat(req, &writer, &id).await,
-        Route::Sync => sync::sync(req, &writer).await,
-        Route::LiveTicket => live::ticket(env, &caller, now).await,
-        Route::StatsDaily => stats::daily(req, db, user_id, now).await,
-        Route::StatsRepo { owner, name } => stats::repo(req, db, user_id, &owner, &name, now).await,
-        _ => Err(ApiError::not_found("route")),
+        ApiRoute::ListSessions => sessions::list(req, db, user_id).await,
+        ApiRoute::StartSession => sessions::start(req, &writer).await,
+        ApiRoute::StopSession => sessions::stop(req, &writer).await,
+        ApiRoute::EndSession { id } => sessions::end(req, &writer, &id).await,
+        ApiRoute::Heartbeat { id } => sessions::heartbeat(req, &writer, &id).await,
+        ApiRoute::Sync => sync::sync(req, &writer).await,
+        ApiRoute::LiveTicket => live::ticket(env, &caller, now).await,
+        ApiRoute::StatsDaily => stats::daily(req, db, user_id, now).await,
+        ApiRoute::StatsRepo { owner, name } => stats::repo(req, db, user_id, &owner, &name, now).await,
     };
     gate.admit().await?;
     answer

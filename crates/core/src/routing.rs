@@ -2,16 +2,39 @@
 
 use worktime_api::paths;
 
-/// An endpoint with its path parameters.
+/// An endpoint with its path parameters, grouped by who may call it: the group decides
+/// authentication and rate limiting, and every group is matched exhaustively, so a new
+/// route cannot be answered by another one's handler.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
+    /// No token, no limit.
+    Public(PublicRoute),
+    /// No JWT checked before the handler; limited per client address.
+    Auth(AuthRoute),
+    /// A valid JWT; limited per user.
+    Api(ApiRoute),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicRoute {
     Health,
     OpenApi,
-    AuthLogin,
-    AuthCallback,
-    AuthRefresh,
-    AuthLogout,
-    AuthLogoutAll,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthRoute {
+    Login,
+    Callback,
+    /// Refresh and sign-out need a token, but are limited like sign-in: per address.
+    Refresh,
+    Logout,
+    LogoutAll,
+    /// The WebSocket upgrade, authenticated by its ticket.
+    Live,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiRoute {
     ListSessions,
     StartSession,
     StopSession,
@@ -21,8 +44,6 @@ pub enum Route {
     StatsDaily,
     StatsRepo { owner: String, name: String },
     LiveTicket,
-    /// The WebSocket upgrade, authenticated by its ticket.
-    Live,
 }
 
 /// Why no endpoint answers.
@@ -33,31 +54,6 @@ pub enum RouteError {
     MethodNotAllowed,
 }
 
-/// Which class of caller a route serves: decides authentication and rate limiting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// No token, no limit (health, the document).
-    Public,
-    /// No token; limited per client address.
-    Auth,
-    /// A valid JWT; limited per user.
-    User,
-}
-
-impl Route {
-    pub fn access(&self) -> Access {
-        match self {
-            Route::Health | Route::OpenApi => Access::Public,
-            Route::AuthLogin | Route::AuthCallback => Access::Auth,
-            // Refresh and sign-out need a token, but are limited like sign-in: per address.
-            Route::AuthRefresh | Route::AuthLogout | Route::AuthLogoutAll => Access::Auth,
-            // The socket carries a ticket, not a token.
-            Route::Live => Access::Auth,
-            _ => Access::User,
-        }
-    }
-}
-
 /// Resolves `method` (upper case) and `path` against the contract's paths.
 pub fn resolve(method: &str, path: &str) -> Result<Route, RouteError> {
     let Some((template, params)) = paths::ALL.iter().find_map(|t| matches(t, path).map(|p| (*t, p)))
@@ -66,23 +62,27 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, RouteError> {
     };
     let param = |i: usize| params.get(i).cloned().unwrap_or_default();
     let route = match (template, method) {
-        (paths::HEALTH, "GET" | "HEAD") => Route::Health,
-        (paths::OPENAPI, "GET" | "HEAD") => Route::OpenApi,
-        (paths::AUTH_LOGIN, "GET") => Route::AuthLogin,
-        (paths::AUTH_CALLBACK, "POST") => Route::AuthCallback,
-        (paths::AUTH_REFRESH, "POST") => Route::AuthRefresh,
-        (paths::AUTH_LOGOUT, "POST") => Route::AuthLogout,
-        (paths::AUTH_LOGOUT_ALL, "POST") => Route::AuthLogoutAll,
-        (paths::LIVE_TICKET, "POST") => Route::LiveTicket,
-        (paths::LIVE, "GET") => Route::Live,
-        (paths::SESSIONS, "GET") => Route::ListSessions,
-        (paths::SESSIONS_START, "POST") => Route::StartSession,
-        (paths::SESSIONS_STOP, "POST") => Route::StopSession,
-        (paths::SESSION_END, "PATCH") => Route::EndSession { id: param(0) },
-        (paths::SESSION_HEARTBEAT, "POST") => Route::Heartbeat { id: param(0) },
-        (paths::SYNC, "POST") => Route::Sync,
-        (paths::STATS_DAILY, "GET") => Route::StatsDaily,
-        (paths::STATS_REPO, "GET") => Route::StatsRepo { owner: param(0), name: param(1) },
+        (paths::HEALTH, "GET" | "HEAD") => Route::Public(PublicRoute::Health),
+        (paths::OPENAPI, "GET" | "HEAD") => Route::Public(PublicRoute::OpenApi),
+        (paths::AUTH_LOGIN, "GET") => Route::Auth(AuthRoute::Login),
+        (paths::AUTH_CALLBACK, "POST") => Route::Auth(AuthRoute::Callback),
+        (paths::AUTH_REFRESH, "POST") => Route::Auth(AuthRoute::Refresh),
+        (paths::AUTH_LOGOUT, "POST") => Route::Auth(AuthRoute::Logout),
+        (paths::AUTH_LOGOUT_ALL, "POST") => Route::Auth(AuthRoute::LogoutAll),
+        (paths::LIVE, "GET") => Route::Auth(AuthRoute::Live),
+        (paths::LIVE_TICKET, "POST") => Route::Api(ApiRoute::LiveTicket),
+        (paths::SESSIONS, "GET") => Route::Api(ApiRoute::ListSessions),
+        (paths::SESSIONS_START, "POST") => Route::Api(ApiRoute::StartSession),
+        (paths::SESSIONS_STOP, "POST") => Route::Api(ApiRoute::StopSession),
+        (paths::SESSION_END, "PATCH") => Route::Api(ApiRoute::EndSession { id: param(0) }),
+        (paths::SESSION_HEARTBEAT, "POST") => Route::Api(ApiRoute::Heartbeat { id: param(0) }),
+        (paths::SYNC, "POST") => Route::Api(ApiRoute::Sync),
+        (paths::STATS_DAILY, "GET") => Route::Api(ApiRoute::StatsDaily),
+        (paths::STATS_REPO, "GET") => {
+            Route::Api(ApiRoute::StatsRepo { owner: param(0), name: param(1) })
+        }
+        // A known path with a method it does not take (methods are strings: this arm is
+        // the only wildcard, and it can only refuse).
         _ => return Err(RouteError::MethodNotAllowed),
     };
     Ok(route)
@@ -131,18 +131,18 @@ mod tests {
 
     #[test]
     fn resolves_every_endpoint() {
-        assert_eq!(resolve("GET", "/health"), Ok(Route::Health));
-        assert_eq!(resolve("POST", "/api/sessions/start"), Ok(Route::StartSession));
-        assert_eq!(resolve("POST", "/api/sessions/stop"), Ok(Route::StopSession));
+        assert_eq!(resolve("GET", "/health"), Ok(Route::Public(PublicRoute::Health)));
+        assert_eq!(resolve("POST", "/api/sessions/start"), Ok(Route::Api(ApiRoute::StartSession)));
+        assert_eq!(resolve("POST", "/api/sessions/stop"), Ok(Route::Api(ApiRoute::StopSession)));
         assert_eq!(
             resolve("PATCH", "/api/sessions/abc/end"),
-            Ok(Route::EndSession { id: "abc".into() })
+            Ok(Route::Api(ApiRoute::EndSession { id: "abc".into() }))
         );
         assert_eq!(
             resolve("GET", "/api/stats/repo/rust-lang/rust.vim"),
-            Ok(Route::StatsRepo { owner: "rust-lang".into(), name: "rust.vim".into() })
+            Ok(Route::Api(ApiRoute::StatsRepo { owner: "rust-lang".into(), name: "rust.vim".into() }))
         );
-        assert_eq!(resolve("GET", "/api/sessions"), Ok(Route::ListSessions));
+        assert_eq!(resolve("GET", "/api/sessions"), Ok(Route::Api(ApiRoute::ListSessions)));
     }
 
     #[test]
@@ -159,15 +159,33 @@ mod tests {
     fn decodes_parameters_and_rejects_bad_escapes() {
         assert_eq!(
             resolve("GET", "/api/stats/repo/a%2Db/c"),
-            Ok(Route::StatsRepo { owner: "a-b".into(), name: "c".into() })
+            Ok(Route::Api(ApiRoute::StatsRepo { owner: "a-b".into(), name: "c".into() }))
         );
         assert_eq!(resolve("GET", "/api/stats/repo/a%zz/c"), Err(RouteError::NotFound));
     }
 
     #[test]
-    fn access_classes() {
-        assert_eq!(Route::Health.access(), Access::Public);
-        assert_eq!(Route::AuthCallback.access(), Access::Auth);
-        assert_eq!(Route::Sync.access(), Access::User);
+    fn every_contract_path_is_in_its_group() {
+        let group = |method: &str, path: &str| match resolve(method, path) {
+            Ok(Route::Public(_)) => "public",
+            Ok(Route::Auth(_)) => "auth",
+            Ok(Route::Api(_)) => "api",
+            Err(_) => "none",
+        };
+        assert_eq!(group("GET", paths::HEALTH), "public");
+        assert_eq!(group("GET", paths::OPENAPI), "public");
+        for (method, path) in [
+            ("GET", paths::AUTH_LOGIN),
+            ("POST", paths::AUTH_CALLBACK),
+            ("POST", paths::AUTH_REFRESH),
+            ("POST", paths::AUTH_LOGOUT),
+            ("POST", paths::AUTH_LOGOUT_ALL),
+            ("GET", paths::LIVE),
+        ] {
+            assert_eq!(group(method, path), "auth", "{path}");
+        }
+        for (method, path) in [("POST", paths::SYNC), ("POST", paths::LIVE_TICKET), ("GET", paths::STATS_DAILY)] {
+            assert_eq!(group(method, path), "api", "{path}");
+        }
     }
 }
