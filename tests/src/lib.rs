@@ -9,6 +9,7 @@
 //! Tests run in parallel threads of one binary, so every test signs in its own users
 //! ([`new_user`]) and never depends on another test's data.
 
+pub mod engine_http;
 pub mod hmac;
 pub mod model;
 

@@ -72,7 +72,7 @@ pub async fn run(env: &Env, db: &Db) -> Result<()> {
             .collect();
         let plan = Plan { results: Vec::new(), writes };
         let count = plan.writes.len();
-        match writes::commit(db, user_id, version, &plan, limits, now).await {
+        match writes::commit(db, user_id, version, &plan, limits, now, None).await {
             Ok(()) => {
                 abandoned += count;
                 handled += 1;

@@ -70,13 +70,13 @@ pub struct Writer<'a> {
 /// Decides and commits `ops` for `user_id`; nothing is written unless `gate` admits.
 pub async fn apply(w: &Writer<'_>, ops: &[SyncOp], logging: Logging) -> Handled<Applied> {
     let (db, user_id, now, limits) = (w.db, w.user_id, w.now, limits(w.env));
-    let around = window_around(ops, now, limits);
+    let around = sync_plan::window_around(ops, now, limits);
     for attempt in 1..=ATTEMPTS {
         let (known, version, nearby) = read_known(db, user_id, ops, logging, around, limits).await?;
         let (plan, sessions) = sync_plan::plan(ops, known, now, limits, logging);
         // Over the rate limit: nothing is written (the limiter ran during the read).
         w.gate.admit().await?;
-        match commit_with(db, user_id, version, &plan, limits, now, nearby.as_ref()).await {
+        match commit(db, user_id, version, &plan, limits, now, nearby.as_ref()).await {
             Ok(()) => {
                 let created = plan.writes.iter().any(|w| matches!(w, Write::Insert(_)));
                 let changed = !plan.writes.is_empty();
@@ -96,21 +96,9 @@ pub async fn apply(w: &Writer<'_>, ops: &[SyncOp], logging: Logging) -> Handled<
 /// Writes `plan` and its statistics in one batch, fenced on the ledger `version`
 /// they were decided at: each session once, in its final state; the applied ops; the
 /// ledger delta. At most eight statements, whatever the request. A plan of active
-/// sessions' heartbeats only is one unfenced statement.
+/// sessions' heartbeats only is one unfenced statement. `nearby`: the ended sessions read
+/// with the rows; when they cover every moved end, the overlap read is skipped.
 pub async fn commit(
-    db: &Db,
-    user_id: i64,
-    version: i64,
-    plan: &Plan,
-    limits: Limits,
-    now: UnixMillis,
-) -> worker::Result<()> {
-    commit_with(db, user_id, version, plan, limits, now, None).await
-}
-
-/// [`commit`], with the ended sessions `nearby` read with the rows (when they cover every
-/// moved end, the overlap read is skipped).
-async fn commit_with(
     db: &Db,
     user_id: i64,
     version: i64,
@@ -157,26 +145,6 @@ async fn commit_with(
 pub struct Nearby {
     window: (i64, i64),
     spans: Vec<Span>,
-}
-
-/// Where every moved end of `ops` must lie, when that is a short window: read it with the
-/// rows and a write costs two round trips, not three. A session lasts at most
-/// `max_session_ms` and its end is an op's time, so the spans of a moved end lie within
-/// that much of the ops' times; only a session left running for longer than that (ended
-/// by a start at its 24-hour limit) can fall outside, and then [`statistics`] reads the
-/// exact windows. Heartbeats rarely move an end: a request of heartbeats only reads none.
-fn window_around(ops: &[SyncOp], now: UnixMillis, limits: Limits) -> Option<(i64, i64)> {
-    if ops.iter().all(|op| op.op_type == OpType::Heartbeat) {
-        return None;
-    }
-    let time = |text: Option<&str>| text.map_or(Some(now.0), |t| UnixMillis::parse_rfc3339(t).map(|t| t.0));
-    let times: Vec<i64> = ops
-        .iter()
-        .filter_map(|op| time(op.start_time.as_deref().or(op.end_time.as_deref()).or(op.at.as_deref())))
-        .collect();
-    let (low, high) = (*times.iter().min()?, *times.iter().max()?);
-    let max = limits.max_session_ms;
-    (high - low <= max).then(|| (low - max, high + max))
 }
 
 /// What the moved ends do to attributed seconds and `daily_stats`.

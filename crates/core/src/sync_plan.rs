@@ -65,6 +65,27 @@ pub fn referenced_devices(ops: &[SyncOp]) -> Vec<String> {
     devices
 }
 
+/// Where every moved end of `ops` must lie, when that is a short window: the worker reads
+/// the ended sessions in it with the rows, and a write costs two round trips, not three.
+/// A session lasts at most `max_session_ms` and a moved end is an op's time, so the spans
+/// of a moved end lie within that much of the ops' times; only a session left running for
+/// longer (ended by a start at its limit) can fall outside, and then the worker reads the
+/// exact windows. `None` for heartbeats only (they rarely move an end) and for ops spread
+/// over more than `max_session_ms`.
+pub fn window_around(ops: &[SyncOp], now: UnixMillis, limits: Limits) -> Option<(i64, i64)> {
+    if ops.iter().all(|op| op.op_type == OpType::Heartbeat) {
+        return None;
+    }
+    let time = |op: &SyncOp| match op.start_time.as_deref().or(op.end_time.as_deref()).or(op.at.as_deref()) {
+        None => Some(now.0),
+        Some(text) => UnixMillis::parse_rfc3339(text).map(|t| t.0),
+    };
+    let times: Vec<i64> = ops.iter().filter_map(time).collect();
+    let (low, high) = (*times.iter().min()?, *times.iter().max()?);
+    let max = limits.max_session_ms;
+    (high - low <= max).then(|| (low - max, high + max))
+}
+
 /// Whether applied ops are logged in `sync_ops` (and replays recognised by op id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Logging {

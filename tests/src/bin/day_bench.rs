@@ -12,9 +12,9 @@
 
 use std::time::Duration;
 
-use worktime_api::auth::AuthResponse;
 use worktime_core::client::{Engine, EngineConfig, Outcome, StartInput, SyncReason, Transmit};
 use worktime_core::time::UnixMillis;
+use worktime_tests::engine_http;
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -57,25 +57,10 @@ impl Client {
 
     fn send(&mut self, transmit: &Transmit) -> Outcome {
         self.cost.requests += 1;
-        let mut request = self.agent.request(transmit.method, &format!("{}{}", self.base, transmit.path));
-        if let Some(bearer) = &transmit.bearer {
-            request = request.set("Authorization", &format!("Bearer {bearer}"));
-        }
-        let result = match &transmit.body {
-            Some(body) => request.set("Content-Type", "application/json").send_string(body),
-            None => request.call(),
-        };
-        match result {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => {
-                let timing = r.header("Server-Timing").unwrap_or_default().to_owned();
-                self.cost.rows_written += figure(&timing, "rows-written");
-                self.cost.statements += figure(&timing, "statements");
-                let status = r.status();
-                let retry_after_seconds = r.header("Retry-After").and_then(|v| v.parse().ok());
-                Outcome::Http { status, retry_after_seconds, body: r.into_string().unwrap_or_default() }
-            }
-            Err(err) => Outcome::NetworkError(err.to_string()),
-        }
+        let (outcome, timing) = engine_http::perform(&self.agent, &self.base, transmit);
+        self.cost.rows_written += figure(&timing, "rows-written");
+        self.cost.statements += figure(&timing, "statements");
+        outcome
     }
 }
 
@@ -103,12 +88,7 @@ fn main() {
     let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(u64::from(std::process::id()));
     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
     let github_id = 7_000_000 + seed % 1_000_000;
-    let auth: AuthResponse = agent
-        .post(&format!("{base}/auth/github/callback"))
-        .send_json(serde_json::json!({ "code": format!("test-code:{github_id}:daybench"), "code_verifier": worktime_tests::TEST_VERIFIER }))
-        .map_err(|err| err.to_string())
-        .and_then(|r| r.into_json().map_err(|err| err.to_string()))
-        .unwrap_or_else(|err| panic!("sign-in failed: {err}"));
+    let auth = engine_http::sign_in(&agent, &base, github_id, "daybench");
 
     let mut engine = Engine::new(EngineConfig::default());
     engine.adopt_device_id(&uuid(seed, 0xd, 1)).expect("a device id");

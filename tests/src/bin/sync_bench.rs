@@ -7,9 +7,9 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use worktime_api::auth::AuthResponse;
-use worktime_core::client::{Engine, EngineConfig, Outcome, StartInput, SyncReason};
+use worktime_core::client::{Engine, EngineConfig, StartInput, SyncReason};
 use worktime_core::time::UnixMillis;
+use worktime_tests::engine_http;
 
 fn uuid(n: u64, kind: u64) -> String {
     format!("{:08x}-{:04x}-4000-8000-{:012x}", std::process::id(), kind, n)
@@ -29,11 +29,7 @@ fn main() {
     let sessions: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5_000);
     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
     let github_id = 8_000_000 + u64::from(std::process::id());
-    let auth: AuthResponse = agent
-        .post(&format!("{base}/auth/github/callback"))
-        .send_json(serde_json::json!({ "code": format!("test-code:{github_id}:syncbench"), "code_verifier": worktime_tests::TEST_VERIFIER }))
-        .and_then(|r| Ok(r.into_json()?))
-        .unwrap_or_else(|err| panic!("sign-in failed: {err}"));
+    let auth = engine_http::sign_in(&agent, &base, github_id, "syncbench");
 
     // Offline: track `sessions` sessions of 2 minutes, one every 3 minutes, in the past.
     let mut engine = Engine::new(EngineConfig::default());
@@ -61,22 +57,7 @@ fn main() {
     let mut requests = 0;
     while let Some(transmit) = engine.poll_transmit(now()) {
         requests += 1;
-        let mut request = agent.request(transmit.method, &format!("{base}{}", transmit.path));
-        if let Some(bearer) = &transmit.bearer {
-            request = request.set("Authorization", &format!("Bearer {bearer}"));
-        }
-        let result = match &transmit.body {
-            Some(body) => request.set("Content-Type", "application/json").send_string(body),
-            None => request.call(),
-        };
-        let outcome = match result {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => {
-                let status = r.status();
-                let retry_after_seconds = r.header("Retry-After").and_then(|v| v.parse().ok());
-                Outcome::Http { status, retry_after_seconds, body: r.into_string().unwrap_or_default() }
-            }
-            Err(err) => Outcome::NetworkError(err.to_string()),
-        };
+        let (outcome, _) = engine_http::perform(&agent, &base, &transmit);
         engine.handle_response(now(), transmit.id, outcome);
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -85,7 +66,8 @@ fn main() {
         .get(&format!("{base}/api/sessions?limit=1"))
         .set("Authorization", &format!("Bearer {}", auth.jwt))
         .call()
-        .and_then(|r| Ok(r.into_json()?))
+        .ok()
+        .and_then(|r| r.into_json().ok())
         .unwrap_or(Value::Null);
     println!("| ops queued offline | requests | seconds | ops/s | left pending | sessions on server |");
     println!("|---:|---:|---:|---:|---:|---:|");

@@ -394,3 +394,15 @@ fn referenced_devices_name_each_device_once_and_the_legacy_device_for_ops_withou
     assert_eq!(referenced_devices(&[on(DESKTOP, start(1, 1, t))]), [DESKTOP]);
     assert!(referenced_devices(&[]).is_empty());
 }
+
+#[test]
+fn the_window_around_ops_reaches_one_session_length_each_side_when_they_are_close() {
+    let t = NOW - HOUR;
+    let max = Limits::default().max_session_ms;
+    let ops = [start(1, 1, t), end(2, 1, t + 10 * MIN)];
+    assert_eq!(window_around(&ops, UnixMillis(NOW), Limits::default()), Some((t - max, t + 10 * MIN + max)));
+    // Heartbeats only, and ops spread over more than a session's length: no window.
+    assert_eq!(window_around(&[heartbeat(3, 1, t)], UnixMillis(NOW), Limits::default()), None);
+    let spread = [start(4, 2, t - max - MIN), end(5, 2, t)];
+    assert_eq!(window_around(&spread, UnixMillis(NOW), Limits::default()), None);
+}
