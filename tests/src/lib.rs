@@ -162,8 +162,9 @@ pub const TEST_VERIFIER: &str = "test-verifier-0123456789-abcdefghijklmnopqrstuv
 /// Signs in GitHub user `github_id` / `login` with the fake's static code; panics unless
 /// the callback answers 200.
 pub fn sign_in(github_id: u64, login: &str) -> SignedIn {
-    let body = json!({ "code": format!("test-code:{github_id}:{login}"), "code_verifier": TEST_VERIFIER })
-        .to_string();
+    let body =
+        json!({ "code": format!("test-code:{github_id}:{login}"), "code_verifier": TEST_VERIFIER })
+            .to_string();
     let headers = [("Content-Type", "application/json")];
     let answer = call("POST", worktime_api::paths::AUTH_CALLBACK, &headers, Some(&body));
     assert_eq!(answer.status, 200, "sign-in of {login} failed: {}", answer.body);

@@ -84,7 +84,8 @@ pub fn expected_owned_days(
     days: u32,
     tz: i32,
 ) -> Vec<DayTotals> {
-    let pieces: Vec<(usize, i64, i64)> = owned_pieces(sessions).into_iter().filter(|p| mine(p.0)).collect();
+    let pieces: Vec<(usize, i64, i64)> =
+        owned_pieces(sessions).into_iter().filter(|p| mine(p.0)).collect();
     let first = today - i64::from(days) + 1;
     (first..=today)
         .map(|day| {

@@ -41,17 +41,32 @@ fn silent_sessions_are_abandoned_at_their_last_heartbeat_and_live_ones_are_kept(
     let live_id = "a0000000-0000-4000-8000-000000000002";
     let start = UnixMillis(now - 3 * 3600 * 1000).to_rfc3339();
     let last_beat = UnixMillis(now - 2 * 3600 * 1000).to_rfc3339();
-    authed("POST", "/api/sessions/start", &jwt, json!({
-        "id": silent_id, "repo_owner": "octo", "repo_name": "crash", "pr_number": 1, "start_time": start
-    }));
-    authed("POST", &format!("/api/sessions/{silent_id}/heartbeat"), &jwt, json!({ "at": last_beat }));
+    authed(
+        "POST",
+        "/api/sessions/start",
+        &jwt,
+        json!({
+            "id": silent_id, "repo_owner": "octo", "repo_name": "crash", "pr_number": 1, "start_time": start
+        }),
+    );
+    authed(
+        "POST",
+        &format!("/api/sessions/{silent_id}/heartbeat"),
+        &jwt,
+        json!({ "at": last_beat }),
+    );
 
     // A second user whose session is alive (heartbeat a minute ago) must be untouched.
     let other = sign_in(github_id + 1);
-    authed("POST", "/api/sessions/start", &other, json!({
-        "id": live_id, "repo_owner": "octo", "repo_name": "alive", "pr_number": 2,
-        "start_time": UnixMillis(now - 60_000).to_rfc3339()
-    }));
+    authed(
+        "POST",
+        "/api/sessions/start",
+        &other,
+        json!({
+            "id": live_id, "repo_owner": "octo", "repo_name": "alive", "pr_number": 2,
+            "start_time": UnixMillis(now - 60_000).to_rfc3339()
+        }),
+    );
 
     let trigger = call("GET", "/__scheduled?cron=*/5+*+*+*+*", &[], None);
     assert!(trigger.status < 300, "trigger: {} {}", trigger.status, trigger.body);
@@ -77,11 +92,23 @@ fn silent_sessions_are_abandoned_at_their_last_heartbeat_and_live_ones_are_kept(
 /// Runs one SQL command on the running worker's local D1 (its state directory) through
 /// wrangler; returns wrangler's JSON rows.
 fn d1(sql: &str) -> Vec<Value> {
-    let state = std::env::var("WORKTIME_TEST_STATE_DIR").expect("WORKTIME_TEST_STATE_DIR (set by scripts/test.sh)");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf();
+    let state = std::env::var("WORKTIME_TEST_STATE_DIR")
+        .expect("WORKTIME_TEST_STATE_DIR (set by scripts/test.sh)");
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf();
     let wrangler = root.join("node_modules/.bin/wrangler");
     let output = std::process::Command::new(wrangler)
-        .args(["d1", "execute", "DB", "--local", "--persist-to", &state, "--json", "--command", sql])
+        .args([
+            "d1",
+            "execute",
+            "DB",
+            "--local",
+            "--persist-to",
+            &state,
+            "--json",
+            "--command",
+            sql,
+        ])
         .current_dir(root.join("worker"))
         .env("CI", "true")
         .env("WRANGLER_SEND_METRICS", "false")
@@ -89,7 +116,11 @@ fn d1(sql: &str) -> Vec<Value> {
         .output()
         .expect("wrangler runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "wrangler d1 execute failed: {stdout} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "wrangler d1 execute failed: {stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let start = stdout.find('[').unwrap_or(0);
     let parsed: Value = serde_json::from_str(stdout[start..].trim()).unwrap_or(Value::Null);
     parsed[0]["results"].as_array().cloned().unwrap_or_default()
@@ -101,20 +132,30 @@ fn old_op_ids_are_pruned_and_their_replay_doubles_nothing() {
     let jwt = sign_in(github_id);
     let now = now_ms() / 1000 * 1000;
     let session = "b0000000-0000-4000-8000-000000000001";
-    let (start_op, end_op) = ("b0000000-0000-4000-8000-0000000000a1", "b0000000-0000-4000-8000-0000000000a2");
+    let (start_op, end_op) =
+        ("b0000000-0000-4000-8000-0000000000a1", "b0000000-0000-4000-8000-0000000000a2");
     let ops = json!({"ops": [
         {"op_id": start_op, "type": "start", "session_id": session, "repo_owner": "octo", "repo_name": "pruned",
          "pr_number": 3, "start_time": UnixMillis(now - 20 * 60_000).to_rfc3339()},
         {"op_id": end_op, "type": "end", "session_id": session, "end_time": UnixMillis(now - 5 * 60_000).to_rfc3339()},
     ]});
     let first = authed("POST", "/api/sync", &jwt, ops.clone());
-    assert!(first["results"].as_array().is_some_and(|r| r.iter().all(|r| r["status"] == "applied")), "{first}");
-    let stats = || authed("GET", "/api/stats/repo/octo/pruned?days=2", &jwt, Value::Null)["total_duration_seconds"].clone();
+    assert!(
+        first["results"].as_array().is_some_and(|r| r.iter().all(|r| r["status"] == "applied")),
+        "{first}"
+    );
+    let stats = || {
+        authed("GET", "/api/stats/repo/octo/pruned?days=2", &jwt, Value::Null)
+            ["total_duration_seconds"]
+            .clone()
+    };
     assert_eq!(stats(), 900);
 
     // Eight days pass for these op ids; the scheduled job forgets them.
     let ids = format!("'{start_op}', '{end_op}'");
-    d1(&format!("UPDATE sync_ops SET applied_ms = applied_ms - 8 * 86400000 WHERE op_id IN ({ids})"));
+    d1(&format!(
+        "UPDATE sync_ops SET applied_ms = applied_ms - 8 * 86400000 WHERE op_id IN ({ids})"
+    ));
     let trigger = call("GET", "/__scheduled?cron=*+*+*+*+*", &[], None);
     assert!(trigger.status < 300, "trigger: {} {}", trigger.status, trigger.body);
     let left = d1(&format!("SELECT COUNT(*) AS n FROM sync_ops WHERE op_id IN ({ids})"));
@@ -122,7 +163,10 @@ fn old_op_ids_are_pruned_and_their_replay_doubles_nothing() {
 
     // The same request again: no op id is remembered, yet nothing is doubled.
     let replay = authed("POST", "/api/sync", &jwt, ops);
-    assert!(replay["results"].as_array().is_some_and(|r| r.iter().all(|r| r["status"] == "applied")), "{replay}");
+    assert!(
+        replay["results"].as_array().is_some_and(|r| r.iter().all(|r| r["status"] == "applied")),
+        "{replay}"
+    );
     let list = authed("GET", "/api/sessions", &jwt, Value::Null);
     assert_eq!(list["total"], 1, "still one session: {list}");
     assert_eq!(list["sessions"][0]["duration_seconds"], 900);

@@ -8,10 +8,10 @@ use worktime_core::jwt::{self, Grant, JwtKey};
 use worktime_core::signin::{self, LoginParams};
 use worktime_core::time::UnixMillis;
 
+use crate::d1::Db;
 use crate::request::{json_body, ApiError, Handled, Query};
 use crate::standing::{self, authenticate};
 use crate::store::{num, text};
-use crate::d1::Db;
 use crate::{env, github, live, respond};
 
 /// `GET /auth/github/login`: 302 to GitHub's authorize page.
@@ -30,7 +30,12 @@ pub fn login(req: &Request, env: &Env) -> Handled<Response> {
         ));
     }
     let config = env::github(env);
-    let url = signin::authorize_url(&config.oauth_base_url, &config.client_id, params, &env::cors_policy(env))?;
+    let url = signin::authorize_url(
+        &config.oauth_base_url,
+        &config.client_id,
+        params,
+        &env::cors_policy(env),
+    )?;
     let mut response = Response::empty()?.with_status(302);
     response.headers_mut().set("Location", &url)?;
     response.headers_mut().set("Cache-Control", "no-store")?;
@@ -47,7 +52,13 @@ struct UserRow {
 
 /// `POST /auth/github/callback`: code + PKCE verifier → GitHub token (used once, to
 /// learn who the user is, and not kept) → WorkTime JWT of a new sign-in.
-pub async fn callback(req: &mut Request, env: &Env, db: &Db, key: &JwtKey, now: UnixMillis) -> Handled<Response> {
+pub async fn callback(
+    req: &mut Request,
+    env: &Env,
+    db: &Db,
+    key: &JwtKey,
+    now: UnixMillis,
+) -> Handled<Response> {
     let body: CallbackRequest = json_body(req).await?;
     if body.code.is_empty() || body.code.len() > 512 {
         return Err(ApiError::new(ErrorCode::ValidationFailed, "code must be 1-512 characters."));
@@ -59,7 +70,9 @@ pub async fn callback(req: &mut Request, env: &Env, db: &Db, key: &JwtKey, now: 
         )
     })?;
     let config = env::github(env);
-    let token = github::exchange_code(&config, &body.code, Some(verifier), body.redirect_uri.as_deref()).await?;
+    let token =
+        github::exchange_code(&config, &body.code, Some(verifier), body.redirect_uri.as_deref())
+            .await?;
     let account = github::user(&config, &token).await?;
     let upsert = db
         .prepare(
@@ -75,10 +88,9 @@ pub async fn callback(req: &mut Request, env: &Env, db: &Db, key: &JwtKey, now: 
             account.email.as_deref().map(text).unwrap_or(wasm_bindgen::JsValue::NULL),
             account.avatar_url.as_deref().map(text).unwrap_or(wasm_bindgen::JsValue::NULL),
         ])?;
-    let row = db
-        .first::<UserRow>(upsert)
-        .await?
-        .ok_or_else(|| ApiError::from(worker::Error::RustError("user upsert returned no row".into())))?;
+    let row = db.first::<UserRow>(upsert).await?.ok_or_else(|| {
+        ApiError::from(worker::Error::RustError("user upsert returned no row".into()))
+    })?;
     drop(token);
     let user_id = row.id as i64;
     // Nothing uses the GitHub token after this exchange; remove the copy wave 1 kept.
@@ -106,7 +118,13 @@ pub async fn refresh(req: &Request, db: &Db, key: &JwtKey, now: UnixMillis) -> H
 
 /// `POST /auth/logout`: this token's sign-in ends — it and every refresh of it get 401
 /// from now on, and its live sockets close.
-pub async fn logout(req: &Request, env: &Env, db: &Db, key: &JwtKey, now: UnixMillis) -> Handled<Response> {
+pub async fn logout(
+    req: &Request,
+    env: &Env,
+    db: &Db,
+    key: &JwtKey,
+    now: UnixMillis,
+) -> Handled<Response> {
     let caller = authenticate(req, key, db, now).await?;
     // Refreshes stop now, so the family's last token expires within one lifetime.
     let expires_ms = now.0 + jwt::TOKEN_LIFETIME_SECONDS * 1000;
@@ -124,7 +142,13 @@ pub async fn logout(req: &Request, env: &Env, db: &Db, key: &JwtKey, now: UnixMi
 
 /// `POST /auth/logout-all`: every token of the user, on every device, gets 401 from now
 /// on (their claims version is older), and every live socket of the user closes.
-pub async fn logout_all(req: &Request, env: &Env, db: &Db, key: &JwtKey, now: UnixMillis) -> Handled<Response> {
+pub async fn logout_all(
+    req: &Request,
+    env: &Env,
+    db: &Db,
+    key: &JwtKey,
+    now: UnixMillis,
+) -> Handled<Response> {
     let caller = authenticate(req, key, db, now).await?;
     #[derive(Deserialize)]
     struct Version {
@@ -140,7 +164,8 @@ pub async fn logout_all(req: &Request, env: &Env, db: &Db, key: &JwtKey, now: Un
 }
 
 fn token_response(key: &JwtKey, row: UserRow, sid: &str, now: UnixMillis) -> Handled<AuthResponse> {
-    let user = User { id: row.id as i64, username: row.github_username, avatar_url: row.avatar_url };
+    let user =
+        User { id: row.id as i64, username: row.github_username, avatar_url: row.avatar_url };
     let sub = user.id.to_string();
     let jti = standing::random_id()?;
     let grant = Grant { sub: &sub, ver: row.token_version as i64, sid, jti: &jti };

@@ -7,7 +7,11 @@ use worktime_core::cors::{
 
 /// Adds the grant for `origin` when the policy allows it. `Vary: Origin` is set on every
 /// response, granted or not, so no cache serves one origin's answer to another.
-pub fn apply(mut response: Response, policy: &CorsPolicy, origin: Option<&str>) -> Result<Response> {
+pub fn apply(
+    mut response: Response,
+    policy: &CorsPolicy,
+    origin: Option<&str>,
+) -> Result<Response> {
     let headers = response.headers_mut();
     headers.append("Vary", "Origin")?;
     if let Some(granted) = policy.grant(origin) {

@@ -3,8 +3,8 @@
 use worker::Env;
 use worktime_api::sessions::SEND_INTERVAL_MINUTES;
 use worktime_core::cors::CorsPolicy;
-use worktime_core::sessions;
 use worktime_core::jwt::{JwtKey, KeyTooShort};
+use worktime_core::sessions;
 
 /// D1 database binding: the source of truth.
 pub const DB: &str = "DB";
@@ -70,7 +70,10 @@ pub fn github(env: &Env) -> GitHubConfig {
 /// abandons it, in minutes: `ABANDON_AFTER_MINUTES` (default 45), at least three of a
 /// tracking client's request intervals (`SEND_INTERVAL_MINUTES`).
 pub fn abandon_after_minutes(env: &Env) -> u32 {
-    sessions::abandon_after_minutes(number_or(env, "ABANDON_AFTER_MINUTES", 45), SEND_INTERVAL_MINUTES)
+    sessions::abandon_after_minutes(
+        number_or(env, "ABANDON_AFTER_MINUTES", 45),
+        SEND_INTERVAL_MINUTES,
+    )
 }
 
 /// The longest session accepted, in hours (`MAX_SESSION_HOURS`, default 24).

@@ -35,7 +35,10 @@ struct TokenAnswer {
 
 fn upstream(what: &str) -> ApiError {
     console_error!("github: {what}");
-    ApiError::new(ErrorCode::UpstreamFailed, "GitHub did not answer as expected; try again in a moment.")
+    ApiError::new(
+        ErrorCode::UpstreamFailed,
+        "GitHub did not answer as expected; try again in a moment.",
+    )
 }
 
 /// Exchanges an authorization code (with its PKCE verifier) for an access token.

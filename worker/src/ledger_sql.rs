@@ -99,7 +99,8 @@ pub fn fence(db: &Db, user_id: i64, version: i64) -> Result<[D1PreparedStatement
              THEN '0' ELSE 'the ledger moved' END) AS fence",
         )
         .bind(&[num(user_id), num(version)])?,
-        db.prepare("UPDATE users SET ledger_version = ledger_version + 1 WHERE id = ?1").bind(&[num(user_id)])?,
+        db.prepare("UPDATE users SET ledger_version = ledger_version + 1 WHERE id = ?1")
+            .bind(&[num(user_id)])?,
     ])
 }
 
@@ -219,11 +220,16 @@ pub fn ledger(db: &Db, user_id: i64, delta: &LedgerDelta) -> Result<Vec<D1Prepar
             .bind(&[num(user_id), store::json(&Value::Array(rows))])?,
         );
         let hours = hours_of_buckets(
-            delta.buckets.iter().map(|((bucket, _, _), c)| (*bucket, c.seconds, c.starts, c.running_in)),
+            delta
+                .buckets
+                .iter()
+                .map(|((bucket, _, _), c)| (*bucket, c.seconds, c.starts, c.running_in)),
         );
         if !hours.is_empty() {
-            let rows: Vec<Value> =
-                hours.iter().map(|(hour, c)| json!([hour, c.seconds, c.starts, c.running_in])).collect();
+            let rows: Vec<Value> = hours
+                .iter()
+                .map(|(hour, c)| json!([hour, c.seconds, c.starts, c.running_in]))
+                .collect();
             statements.push(
                 db.prepare(
                     "INSERT INTO hourly_stats (user_id, hour_ms, seconds, starts, running_in) \

@@ -53,7 +53,9 @@ impl Gate {
     /// Charges one request to `key` and returns at once; the verdict comes later.
     pub fn open(env: &Env, limiter: Limiter, key: &str, now: UnixMillis) -> Gate {
         let verdict = ask(env, limiter, key)
-            .map_err(|err| console_error!("rate limiter {} unavailable: {err:?}", limiter.binding()))
+            .map_err(|err| {
+                console_error!("rate limiter {} unavailable: {err:?}", limiter.binding())
+            })
             .ok();
         Gate { verdict, now }
     }

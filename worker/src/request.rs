@@ -71,7 +71,10 @@ pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> Handled<T> {
     let bytes = read_limited(req).await?;
     let text = if bytes.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { &bytes[..] };
     if text.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(ApiError::new(ErrorCode::InvalidJson, "The request body must be a JSON object."));
+        return Err(ApiError::new(
+            ErrorCode::InvalidJson,
+            "The request body must be a JSON object.",
+        ));
     }
     serde_json::from_slice(text).map_err(|err| {
         ApiError::new(ErrorCode::InvalidJson, format!("The request body is not valid: {err}."))
@@ -80,7 +83,8 @@ pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> Handled<T> {
 
 /// The body's bytes, read chunk by chunk and abandoned as soon as they pass the limit.
 async fn read_limited(req: &mut Request) -> Handled<Vec<u8>> {
-    let unreadable = || ApiError::new(ErrorCode::InvalidJson, "The request body could not be read.");
+    let unreadable =
+        || ApiError::new(ErrorCode::InvalidJson, "The request body could not be read.");
     // A request without a body has no stream: that is the empty body.
     let Ok(mut stream) = req.stream() else { return Ok(Vec::new()) };
     let mut bytes = Vec::new();
@@ -114,7 +118,12 @@ impl Query {
     }
 
     /// An integer parameter in `range`, `default` when absent; 400 otherwise.
-    pub fn int(&self, name: &str, default: i64, range: std::ops::RangeInclusive<i64>) -> Handled<i64> {
+    pub fn int(
+        &self,
+        name: &str,
+        default: i64,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Handled<i64> {
         let Some(text) = self.text(name) else { return Ok(default) };
         match text.trim().parse::<i64>() {
             Ok(v) if range.contains(&v) => Ok(v),

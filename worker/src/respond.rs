@@ -20,7 +20,8 @@ pub fn private_json<T: Serialize>(status: u16, body: &T) -> worker::Result<Respo
 
 /// The error response for `err`, with its contract status.
 pub fn error(err: &ApiError) -> worker::Result<Response> {
-    let mut response = json(err.code.http_status(), &ErrorBody::new(err.code, err.message.clone()))?;
+    let mut response =
+        json(err.code.http_status(), &ErrorBody::new(err.code, err.message.clone()))?;
     let headers = response.headers_mut();
     headers.set("Cache-Control", "no-store")?;
     if err.code == ErrorCode::Unauthorized {

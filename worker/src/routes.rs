@@ -8,9 +8,9 @@ use worktime_core::routing::{self, ApiRoute, AuthRoute, PublicRoute, Route, Rout
 use worktime_core::time::UnixMillis;
 
 use crate::d1::Db;
+use crate::ratelimit::{Gate, Limiter};
 use crate::request::{ApiError, Handled};
 use crate::standing::authenticate;
-use crate::ratelimit::{Gate, Limiter};
 use crate::writes::Writer;
 use crate::{auth, cors, env, health, live, respond, sessions, stats, sync};
 
@@ -26,7 +26,10 @@ pub async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Resp
     let route = match routing::resolve(&method, &req.path()) {
         Ok(route) => route,
         Err(RouteError::NotFound) => {
-            return respond::error(&ApiError::new(ErrorCode::NotFound, "There is nothing at this path."))
+            return respond::error(&ApiError::new(
+                ErrorCode::NotFound,
+                "There is nothing at this path.",
+            ))
         }
         Err(RouteError::MethodNotAllowed) => {
             return respond::error(&ApiError::new(
@@ -39,7 +42,10 @@ pub async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Resp
         Ok(db) => db,
         Err(err) => {
             worker::console_error!("D1 binding unavailable: {err}");
-            return respond::error(&ApiError::new(ErrorCode::Unavailable, "The database is unavailable; try again soon."));
+            return respond::error(&ApiError::new(
+                ErrorCode::Unavailable,
+                "The database is unavailable; try again soon.",
+            ));
         }
     };
     let mut response = match handle(&mut req, env, ctx, &db, route).await {
@@ -52,7 +58,13 @@ pub async fn dispatch(mut req: Request, env: &Env, ctx: &Context) -> Result<Resp
     Ok(response)
 }
 
-async fn handle(req: &mut Request, env: &Env, ctx: &Context, db: &Db, route: Route) -> Handled<Response> {
+async fn handle(
+    req: &mut Request,
+    env: &Env,
+    ctx: &Context,
+    db: &Db,
+    route: Route,
+) -> Handled<Response> {
     let now = UnixMillis::from_js(Date::now().as_millis() as f64);
     match route {
         Route::Public(public) => public_route(env, db, public).await,
@@ -135,7 +147,9 @@ async fn api_route(
         ApiRoute::Sync => sync::sync(req, &writer).await,
         ApiRoute::LiveTicket => live::ticket(env, &caller, now).await,
         ApiRoute::StatsDaily => stats::daily(req, db, user_id, now).await,
-        ApiRoute::StatsRepo { owner, name } => stats::repo(req, db, user_id, &owner, &name, now).await,
+        ApiRoute::StatsRepo { owner, name } => {
+            stats::repo(req, db, user_id, &owner, &name, now).await
+        }
     };
     gate.admit().await?;
     answer

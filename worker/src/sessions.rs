@@ -14,9 +14,9 @@ use worktime_core::sync_plan::Logging;
 use worktime_core::time::UnixMillis;
 use worktime_core::validate;
 
+use crate::d1::Db;
 use crate::request::{json_body, ApiError, Handled, Query};
 use crate::store::{num, text, SessionRow, SESSION_COLUMNS};
-use crate::d1::Db;
 use crate::writes::Writer;
 use crate::{respond, store, writes};
 
@@ -37,13 +37,21 @@ pub async fn start(req: &mut Request, w: &Writer<'_>) -> Handled<Response> {
 
 pub async fn end(req: &mut Request, w: &Writer<'_>, id: &str) -> Handled<Response> {
     let body: EndSessionRequest = json_body(req).await?;
-    let op = SyncOp { end_time: body.end_time, device_id: body.device_id, ..rest_op(OpType::End, path_id(id)?) };
+    let op = SyncOp {
+        end_time: body.end_time,
+        device_id: body.device_id,
+        ..rest_op(OpType::End, path_id(id)?)
+    };
     one_op(w, op).await
 }
 
 pub async fn heartbeat(req: &mut Request, w: &Writer<'_>, id: &str) -> Handled<Response> {
     let body: HeartbeatRequest = json_body(req).await?;
-    let op = SyncOp { at: body.at, device_id: body.device_id, ..rest_op(OpType::Heartbeat, path_id(id)?) };
+    let op = SyncOp {
+        at: body.at,
+        device_id: body.device_id,
+        ..rest_op(OpType::Heartbeat, path_id(id)?)
+    };
     one_op(w, op).await
 }
 
@@ -51,10 +59,15 @@ pub async fn heartbeat(req: &mut Request, w: &Writer<'_>, id: &str) -> Handled<R
 pub async fn stop(req: &mut Request, w: &Writer<'_>) -> Handled<Response> {
     let body: StopSessionRequest = json_body(req).await?;
     let device = device_of(body.device_id.as_deref())?;
-    let active = store::device_active_session(w.db, w.user_id, &device)
-        .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "This device has no active session to stop."))?;
-    let op = SyncOp { end_time: body.end_time, device_id: Some(device), ..rest_op(OpType::End, active.id) };
+    let active =
+        store::device_active_session(w.db, w.user_id, &device).await?.ok_or_else(|| {
+            ApiError::new(ErrorCode::NotFound, "This device has no active session to stop.")
+        })?;
+    let op = SyncOp {
+        end_time: body.end_time,
+        device_id: Some(device),
+        ..rest_op(OpType::End, active.id)
+    };
     one_op(w, op).await
 }
 
@@ -68,7 +81,8 @@ async fn one_op(w: &Writer<'_>, op: SyncOp) -> Handled<Response> {
     if let Some(error) = applied.results.pop().and_then(|result| result.error) {
         return Err(ApiError::new(error.code, error.message));
     }
-    let session = applied.sessions.remove(&session_id).ok_or_else(|| ApiError::not_found("session"))?;
+    let session =
+        applied.sessions.remove(&session_id).ok_or_else(|| ApiError::not_found("session"))?;
     let status = if applied.created { 201 } else { 200 };
     Ok(respond::private_json(status, &session.to_api())?)
 }
@@ -119,7 +133,9 @@ pub async fn list(req: &Request, db: &Db, user_id: i64) -> Handled<Response> {
             add(clause, num(ms.0));
         }
     }
-    let count = db.prepare(format!("SELECT COUNT(*) AS n FROM time_sessions WHERE {filter}")).bind(&binds)?;
+    let count = db
+        .prepare(format!("SELECT COUNT(*) AS n FROM time_sessions WHERE {filter}"))
+        .bind(&binds)?;
     let n = binds.len();
     let mut page_binds = binds.clone();
     page_binds.extend([num(limit), num(offset)]);
@@ -132,7 +148,11 @@ pub async fn list(req: &Request, db: &Db, user_id: i64) -> Handled<Response> {
         ))
         .bind(&page_binds)?;
     let results = db.batch(vec![count, page]).await?;
-    let total = results.first().map(|r| r.results::<Count>()).transpose()?.and_then(|rows| rows.first().map(|c| c.n as i64));
+    let total = results
+        .first()
+        .map(|r| r.results::<Count>())
+        .transpose()?
+        .and_then(|rows| rows.first().map(|c| c.n as i64));
     let sessions = match results.get(1) {
         Some(result) => result.results::<SessionRow>()?,
         None => Vec::new(),

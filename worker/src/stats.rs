@@ -2,20 +2,23 @@
 
 use serde::Deserialize;
 use worker::{Request, Response};
-use worktime_api::stats::{DailyStats, DayTotals, PrTotals, RepoStats, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS};
+use worktime_api::stats::{
+    DailyStats, DayTotals, PrTotals, RepoStats, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS,
+};
 use worktime_api::ErrorCode;
 use worktime_core::stats::{self, DayStat, LocalRange};
 use worktime_core::time::UnixMillis;
 use worktime_core::validate;
 
-use crate::request::{ApiError, Handled, Query};
-use crate::store::{self, num, text};
 use crate::d1::Db;
+use crate::request::{ApiError, Handled, Query};
 use crate::respond;
+use crate::store::{self, num, text};
 
 /// The `days` and `tz_offset_minutes` parameters, and the local range they name.
 fn range_of(query: &Query, now: UnixMillis) -> Handled<(i32, LocalRange)> {
-    let days = query.int("days", i64::from(DEFAULT_DAYS), i64::from(MIN_DAYS)..=i64::from(MAX_DAYS))?;
+    let days =
+        query.int("days", i64::from(DEFAULT_DAYS), i64::from(MIN_DAYS)..=i64::from(MAX_DAYS))?;
     let offset = query.int("tz_offset_minutes", 0, -720..=840)? as i32;
     Ok((offset, stats::local_range(now.0, days as u32, offset)))
 }
@@ -93,7 +96,8 @@ pub async fn repo(
 ) -> Handled<Response> {
     let query = Query::of(req)?;
     query.only(&["days", "tz_offset_minutes"])?;
-    validate::github_owner(owner).map_err(|v| ApiError::new(ErrorCode::InvalidRequest, v.message))?;
+    validate::github_owner(owner)
+        .map_err(|v| ApiError::new(ErrorCode::InvalidRequest, v.message))?;
     validate::github_repo(name).map_err(|v| ApiError::new(ErrorCode::InvalidRequest, v.message))?;
     let (offset, range) = range_of(&query, now)?;
     let binds = [num(user_id), text(owner), text(name)];

@@ -14,9 +14,9 @@ use worktime_core::stats::{self, DayTotal};
 use crate::d1::Db;
 
 /// Columns of `time_sessions` as read by [`SessionRow`].
-pub const SESSION_COLUMNS: &str = "id, repo_owner, repo_name, pr_number, start_ms, end_ms, status, \
+pub const SESSION_COLUMNS: &str =
+    "id, repo_owner, repo_name, pr_number, start_ms, end_ms, status, \
      last_heartbeat_ms, tz_offset_minutes, device_id";
-
 
 pub fn num(value: i64) -> JsValue {
     JsValue::from_f64(value as f64)
@@ -25,7 +25,6 @@ pub fn num(value: i64) -> JsValue {
 pub fn text(value: &str) -> JsValue {
     JsValue::from_str(value)
 }
-
 
 #[derive(Deserialize)]
 pub struct SessionRow {
@@ -59,11 +58,16 @@ impl SessionRow {
 }
 
 /// The active session of `device_id`, if any (at most one, by a unique index).
-pub async fn device_active_session(db: &Db, user_id: i64, device_id: &str) -> Result<Option<StoredSession>> {
+pub async fn device_active_session(
+    db: &Db,
+    user_id: i64,
+    device_id: &str,
+) -> Result<Option<StoredSession>> {
     let sql = format!(
         "SELECT {SESSION_COLUMNS} FROM time_sessions WHERE user_id = ?1 AND device_id = ?2 AND status = 'active'"
     );
-    let row = db.first::<SessionRow>(db.prepare(&sql).bind(&[num(user_id), text(device_id)])?).await?;
+    let row =
+        db.first::<SessionRow>(db.prepare(&sql).bind(&[num(user_id), text(device_id)])?).await?;
     Ok(row.map(SessionRow::into_stored))
 }
 
@@ -139,7 +143,11 @@ pub async fn day_totals(
     let rows = db.all(db.prepare(&sql).bind(&binds)?).await?.results::<DaySql>()?;
     Ok(rows
         .into_iter()
-        .map(|r| DayTotal { day_index: r.day as i64, seconds: r.seconds as i64, sessions: r.sessions as i64 })
+        .map(|r| DayTotal {
+            day_index: r.day as i64,
+            seconds: r.seconds as i64,
+            sessions: r.sessions as i64,
+        })
         .collect())
 }
 

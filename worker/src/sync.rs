@@ -19,7 +19,9 @@ pub async fn sync(req: &mut Request, w: &Writer<'_>) -> Handled<Response> {
     if body.ops.len() > MAX_OPS {
         return Err(ApiError::new(
             ErrorCode::ValidationFailed,
-            format!("A sync request carries at most {MAX_OPS} ops; send the rest in another request."),
+            format!(
+                "A sync request carries at most {MAX_OPS} ops; send the rest in another request."
+            ),
         ));
     }
     let applied = writes::apply(w, &body.ops, Logging::OpLog).await?;

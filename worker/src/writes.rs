@@ -72,7 +72,8 @@ pub async fn apply(w: &Writer<'_>, ops: &[SyncOp], logging: Logging) -> Handled<
     let (db, user_id, now, limits) = (w.db, w.user_id, w.now, limits(w.env));
     let around = sync_plan::window_around(ops, now, limits);
     for attempt in 1..=ATTEMPTS {
-        let (known, version, nearby) = read_known(db, user_id, ops, logging, around, limits).await?;
+        let (known, version, nearby) =
+            read_known(db, user_id, ops, logging, around, limits).await?;
         let (plan, sessions) = sync_plan::plan(ops, known, now, limits, logging);
         // Over the rate limit: nothing is written (the limiter ran during the read).
         w.gate.admit().await?;
@@ -162,7 +163,8 @@ async fn statistics(
     if windows.is_empty() {
         return Ok(delta);
     }
-    let covered = |n: &&Nearby| windows.iter().all(|&(from, to)| n.window.0 <= from && to <= n.window.1);
+    let covered =
+        |n: &&Nearby| windows.iter().all(|&(from, to)| n.window.0 <= from && to <= n.window.1);
     let spans = match nearby.filter(covered) {
         Some(nearby) => nearby.spans.clone(),
         None => {

@@ -10,9 +10,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::auth::{AuthResponse, CallbackRequest, SignOutScope, SignedOut, User};
-use crate::live::{LiveMessage, LiveTicket};
 use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
 use crate::health::{HealthResponse, HealthStatus};
+use crate::live::{LiveMessage, LiveTicket};
 use crate::sessions::{
     EndSessionRequest, HeartbeatRequest, Session, SessionList, SessionStatus, StartSessionRequest,
     StopSessionRequest,
@@ -55,10 +55,8 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         if let Some(components) = openapi.components.as_mut() {
-            let scheme = HttpBuilder::new()
-                .scheme(HttpAuthScheme::Bearer)
-                .bearer_format("JWT")
-                .build();
+            let scheme =
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build();
             components.add_security_scheme("jwt", SecurityScheme::Http(scheme));
         }
     }

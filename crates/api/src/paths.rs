@@ -39,9 +39,23 @@ pub const LIVE: &str = "/api/live";
 
 /// Every path template, for route tables and the OpenAPI freshness test.
 pub const ALL: &[&str] = &[
-    HEALTH, OPENAPI, AUTH_LOGIN, AUTH_CALLBACK, AUTH_REFRESH, AUTH_LOGOUT, AUTH_LOGOUT_ALL,
-    SESSIONS, SESSIONS_START, SESSIONS_STOP, SESSION_END, SESSION_HEARTBEAT, SYNC, STATS_DAILY,
-    STATS_REPO, LIVE_TICKET, LIVE,
+    HEALTH,
+    OPENAPI,
+    AUTH_LOGIN,
+    AUTH_CALLBACK,
+    AUTH_REFRESH,
+    AUTH_LOGOUT,
+    AUTH_LOGOUT_ALL,
+    SESSIONS,
+    SESSIONS_START,
+    SESSIONS_STOP,
+    SESSION_END,
+    SESSION_HEARTBEAT,
+    SYNC,
+    STATS_DAILY,
+    STATS_REPO,
+    LIVE_TICKET,
+    LIVE,
 ];
 
 /// `/api/sessions/{id}/end` for `id`.

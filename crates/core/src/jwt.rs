@@ -345,7 +345,10 @@ mod tests {
         let (token, claims) = issue(&key(), &grant("user-42"), UnixMillis(1_795_000_000_999));
         assert_eq!((claims.iat, claims.exp), (NOW_S, NOW_S + TOKEN_LIFETIME_SECONDS));
         assert_eq!((claims.iss.as_str(), claims.aud.as_str()), (ISSUER, AUDIENCE));
-        assert_eq!((claims.ver, claims.sid.as_str(), claims.jti.as_str()), (3, "sign-in-1", "token-1"));
+        assert_eq!(
+            (claims.ver, claims.sid.as_str(), claims.jti.as_str()),
+            (3, "sign-in-1", "token-1")
+        );
         assert!(token.starts_with(&format!("{}.", b64(HEADER_JSON))));
         assert_eq!(check(&token), Ok(claims.clone()));
         let last_valid = UnixMillis((claims.exp - 1) * 1000 + 999);

@@ -18,7 +18,9 @@ pub struct PullRequest {
 impl PullRequest {
     /// The same PR, whatever the case of the names.
     pub fn same_as(&self, owner: &str, repo: &str, number: i64) -> bool {
-        self.owner.eq_ignore_ascii_case(owner) && self.repo.eq_ignore_ascii_case(repo) && self.number == number
+        self.owner.eq_ignore_ascii_case(owner)
+            && self.repo.eq_ignore_ascii_case(repo)
+            && self.number == number
     }
 }
 
@@ -29,7 +31,10 @@ pub fn parse_pr_url(url: &str) -> Option<PullRequest> {
     let path = rest.split(['?', '#']).next().unwrap_or_default();
     let mut parts = path.split('/');
     let (owner, repo, pull, number) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if pull != "pull" || validate::github_owner(owner).is_err() || validate::github_repo(repo).is_err() {
+    if pull != "pull"
+        || validate::github_owner(owner).is_err()
+        || validate::github_repo(repo).is_err()
+    {
         return None;
     }
     let number: i64 = number.parse().ok().filter(|n| validate::pr_number(*n).is_ok())?;
@@ -65,7 +70,8 @@ pub struct RepoFilter {
 impl RepoFilter {
     pub fn tracks(&self, pr: &PullRequest) -> bool {
         let name = format!("{}/{}", pr.owner, pr.repo);
-        let listed = |list: &[String]| list.iter().any(|entry| entry.trim().eq_ignore_ascii_case(&name));
+        let listed =
+            |list: &[String]| list.iter().any(|entry| entry.trim().eq_ignore_ascii_case(&name));
         !listed(&self.never) && (self.always.is_empty() || listed(&self.always))
     }
 }
@@ -140,10 +146,25 @@ mod tests {
     #[test]
     fn recognises_pull_requests_and_their_sub_pages_only() {
         let pr = PullRequest { owner: "octo".into(), repo: "hello".into(), number: 42 };
-        for url in [PR, "https://github.com/octo/hello/pull/42/files", "https://github.com/octo/hello/pull/42/commits/abc", "https://github.com/octo/hello/pull/42/checks?x=1", "https://github.com/octo/hello/pull/42#discussion"] {
+        for url in [
+            PR,
+            "https://github.com/octo/hello/pull/42/files",
+            "https://github.com/octo/hello/pull/42/commits/abc",
+            "https://github.com/octo/hello/pull/42/checks?x=1",
+            "https://github.com/octo/hello/pull/42#discussion",
+        ] {
             assert_eq!(parse_pr_url(url), Some(pr.clone()), "{url}");
         }
-        for url in ["https://github.com/octo/hello/pulls", "https://github.com/octo/hello/issues/42", "https://github.com/octo/hello/pull/0", "https://github.com/octo/hello/pull/x", "https://gitlab.com/octo/hello/pull/42", "http://github.com/octo/hello/pull/42", "https://github.com/octo/pull/42", "https://github.com.evil.example/octo/hello/pull/42"] {
+        for url in [
+            "https://github.com/octo/hello/pulls",
+            "https://github.com/octo/hello/issues/42",
+            "https://github.com/octo/hello/pull/0",
+            "https://github.com/octo/hello/pull/x",
+            "https://gitlab.com/octo/hello/pull/42",
+            "http://github.com/octo/hello/pull/42",
+            "https://github.com/octo/pull/42",
+            "https://github.com.evil.example/octo/hello/pull/42",
+        ] {
             assert_eq!(parse_pr_url(url), None, "{url}");
         }
     }
@@ -152,10 +173,17 @@ mod tests {
     fn a_focused_active_pr_tab_starts_tracking_and_staying_keeps_it() {
         let filter = RepoFilter::default();
         let on_pr = seen(Some(PR), true, IdleState::Active);
-        assert!(matches!(decide(None, &on_pr, &filter, NOW, 60_000), Action::Start(pr) if pr.number == 42));
+        assert!(
+            matches!(decide(None, &on_pr, &filter, NOW, 60_000), Action::Start(pr) if pr.number == 42)
+        );
         assert_eq!(decide(Some(&running(42)), &on_pr, &filter, NOW, 60_000), Action::Keep);
-        let files = seen(Some("https://github.com/OCTO/Hello/pull/42/files"), true, IdleState::Active);
-        assert_eq!(decide(Some(&running(42)), &files, &filter, NOW, 60_000), Action::Keep, "sub-pages are the same PR");
+        let files =
+            seen(Some("https://github.com/OCTO/Hello/pull/42/files"), true, IdleState::Active);
+        assert_eq!(
+            decide(Some(&running(42)), &files, &filter, NOW, 60_000),
+            Action::Keep,
+            "sub-pages are the same PR"
+        );
     }
 
     #[test]
@@ -168,10 +196,15 @@ mod tests {
             seen(Some(PR), false, IdleState::Active),
             seen(Some(PR), true, IdleState::Locked),
         ] {
-            assert_eq!(decide(Some(&r), &observation, &filter, NOW, 60_000), Action::End { at_ms: NOW });
+            assert_eq!(
+                decide(Some(&r), &observation, &filter, NOW, 60_000),
+                Action::End { at_ms: NOW }
+            );
         }
         let other = seen(Some("https://github.com/octo/hello/pull/7"), true, IdleState::Active);
-        assert!(matches!(decide(Some(&r), &other, &filter, NOW, 60_000), Action::Start(pr) if pr.number == 7));
+        assert!(
+            matches!(decide(Some(&r), &other, &filter, NOW, 60_000), Action::Start(pr) if pr.number == 7)
+        );
     }
 
     #[test]
@@ -189,6 +222,10 @@ mod tests {
         assert!(!RepoFilter { always: vec![], never: vec!["OCTO/hello".into()] }.tracks(&pr));
         assert!(!RepoFilter { always: vec!["other/repo".into()], never: vec![] }.tracks(&pr));
         assert!(RepoFilter { always: vec!["octo/hello".into()], never: vec![] }.tracks(&pr));
-        assert!(!RepoFilter { always: vec!["octo/hello".into()], never: vec!["octo/hello".into()] }.tracks(&pr));
+        assert!(!RepoFilter {
+            always: vec!["octo/hello".into()],
+            never: vec!["octo/hello".into()]
+        }
+        .tracks(&pr));
     }
 }

@@ -56,7 +56,8 @@ pub enum RouteError {
 
 /// Resolves `method` (upper case) and `path` against the contract's paths.
 pub fn resolve(method: &str, path: &str) -> Result<Route, RouteError> {
-    let Some((template, params)) = paths::ALL.iter().find_map(|t| matches(t, path).map(|p| (*t, p)))
+    let Some((template, params)) =
+        paths::ALL.iter().find_map(|t| matches(t, path).map(|p| (*t, p)))
     else {
         return Err(RouteError::NotFound);
     };
@@ -140,7 +141,10 @@ mod tests {
         );
         assert_eq!(
             resolve("GET", "/api/stats/repo/rust-lang/rust.vim"),
-            Ok(Route::Api(ApiRoute::StatsRepo { owner: "rust-lang".into(), name: "rust.vim".into() }))
+            Ok(Route::Api(ApiRoute::StatsRepo {
+                owner: "rust-lang".into(),
+                name: "rust.vim".into()
+            }))
         );
         assert_eq!(resolve("GET", "/api/sessions"), Ok(Route::Api(ApiRoute::ListSessions)));
     }
@@ -184,7 +188,9 @@ mod tests {
         ] {
             assert_eq!(group(method, path), "auth", "{path}");
         }
-        for (method, path) in [("POST", paths::SYNC), ("POST", paths::LIVE_TICKET), ("GET", paths::STATS_DAILY)] {
+        for (method, path) in
+            [("POST", paths::SYNC), ("POST", paths::LIVE_TICKET), ("GET", paths::STATS_DAILY)]
+        {
             assert_eq!(group(method, path), "api", "{path}");
         }
     }

@@ -198,14 +198,22 @@ pub fn decide_start(
             && existing.pr_number == start.pr_number
             && existing.device_id == start.device_id
             && (!start.start_given || existing.start_ms == start.start_ms);
-        return if same { StartDecision::Replay(existing.clone()) } else { StartDecision::Conflict };
+        return if same {
+            StartDecision::Replay(existing.clone())
+        } else {
+            StartDecision::Conflict
+        };
     }
     // The device's previous session ends when the new one starts, never before its own
     // start, and never past its maximum length.
-    let end_previous = device_active.filter(|previous| previous.device_id == start.device_id).map(|previous| {
-        let end_ms = start.start_ms.max(previous.start_ms).min(previous.start_ms + limits.max_session_ms);
-        end(previous, end_ms, SessionStatus::Completed)
-    });
+    let end_previous =
+        device_active.filter(|previous| previous.device_id == start.device_id).map(|previous| {
+            let end_ms = start
+                .start_ms
+                .max(previous.start_ms)
+                .min(previous.start_ms + limits.max_session_ms);
+            end(previous, end_ms, SessionStatus::Completed)
+        });
     let session = StoredSession {
         id: start.id,
         repo_owner: start.repo_owner,
@@ -247,7 +255,9 @@ pub fn decide_end(
         SessionStatus::Completed => return Err(not_active(session)),
         // An abandoned session is corrected only by a stated end: "now" would count the
         // silence the abandon job cut off.
-        SessionStatus::Abandoned if !end_given => return Ok(EndDecision::AlreadyEnded(session.clone())),
+        SessionStatus::Abandoned if !end_given => {
+            return Ok(EndDecision::AlreadyEnded(session.clone()))
+        }
         SessionStatus::Active | SessionStatus::Abandoned => {}
     }
     if end_ms < session.start_ms {
@@ -279,7 +289,10 @@ pub fn decide_heartbeat(
     if at_ms <= session.last_heartbeat_ms && session.end_ms.is_none_or(|end| at_ms <= end) {
         return Ok(None);
     }
-    let mut after = StoredSession { last_heartbeat_ms: at_ms.max(session.last_heartbeat_ms), ..session.clone() };
+    let mut after = StoredSession {
+        last_heartbeat_ms: at_ms.max(session.last_heartbeat_ms),
+        ..session.clone()
+    };
     if session.status == SessionStatus::Abandoned {
         after.end_ms = after.end_ms.map(|end| end.max(at_ms));
     }
@@ -297,7 +310,11 @@ pub fn abandon_after_minutes(configured: u32, send_interval_minutes: u32) -> u32
 
 /// Ends a silent session at its last heartbeat when none came for longer than
 /// `silence_limit_ms` before `now`.
-pub fn decide_abandon(session: &StoredSession, now: UnixMillis, silence_limit_ms: i64) -> Option<Ending> {
+pub fn decide_abandon(
+    session: &StoredSession,
+    now: UnixMillis,
+    silence_limit_ms: i64,
+) -> Option<Ending> {
     let silent = now.0 - session.last_heartbeat_ms > silence_limit_ms;
     if session.status != SessionStatus::Active || !silent {
         return None;
@@ -307,11 +324,7 @@ pub fn decide_abandon(session: &StoredSession, now: UnixMillis, silence_limit_ms
 }
 
 fn end(session: &StoredSession, end_ms: i64, status: SessionStatus) -> Ending {
-    let ended = StoredSession {
-        end_ms: Some(end_ms),
-        status,
-        ..session.clone()
-    };
+    let ended = StoredSession { end_ms: Some(end_ms), status, ..session.clone() };
     Ending { before: session.clone(), session: ended }
 }
 
@@ -333,7 +346,12 @@ fn not_active(session: &StoredSession) -> Violation {
     }
 }
 
-fn within_limit(session: &StoredSession, ms: i64, field: &str, limits: Limits) -> Result<(), Violation> {
+fn within_limit(
+    session: &StoredSession,
+    ms: i64,
+    field: &str,
+    limits: Limits,
+) -> Result<(), Violation> {
     if ms - session.start_ms <= limits.max_session_ms {
         return Ok(());
     }

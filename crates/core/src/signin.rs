@@ -100,14 +100,23 @@ mod tests {
         CorsPolicy::parse("chrome-extension://abcdef, http://127.0.0.1:8799")
     }
 
-    fn params<'a>(state: Option<&'a str>, challenge: Option<&'a str>, uri: Option<&'a str>) -> LoginParams<'a> {
+    fn params<'a>(
+        state: Option<&'a str>,
+        challenge: Option<&'a str>,
+        uri: Option<&'a str>,
+    ) -> LoginParams<'a> {
         LoginParams { state, code_challenge: challenge, redirect_uri: uri }
     }
 
     #[test]
     fn builds_githubs_authorize_url_with_pkce() {
-        let url = authorize_url("https://github.com", "cid", params(Some("s t"), Some(CHALLENGE), Some("https://abcdef.chromiumapp.org/cb")), &policy())
-            .expect("allowed");
+        let url = authorize_url(
+            "https://github.com",
+            "cid",
+            params(Some("s t"), Some(CHALLENGE), Some("https://abcdef.chromiumapp.org/cb")),
+            &policy(),
+        )
+        .expect("allowed");
         assert_eq!(
             url,
             format!("https://github.com/login/oauth/authorize?client_id=cid&scope=read%3Auser&state=s%20t&code_challenge={CHALLENGE}&code_challenge_method=S256&redirect_uri=https%3A%2F%2Fabcdef.chromiumapp.org%2Fcb")
@@ -117,9 +126,17 @@ mod tests {
     #[test]
     fn state_and_challenge_are_mandatory() {
         assert!(authorize_url("b", "c", params(None, Some(CHALLENGE), None), &policy()).is_err());
-        assert!(authorize_url("b", "c", params(Some(""), Some(CHALLENGE), None), &policy()).is_err());
+        assert!(
+            authorize_url("b", "c", params(Some(""), Some(CHALLENGE), None), &policy()).is_err()
+        );
         assert!(authorize_url("b", "c", params(Some("s"), None, None), &policy()).is_err());
-        assert!(authorize_url("b", "c", params(Some("s"), Some("plain-verifier"), None), &policy()).is_err());
+        assert!(authorize_url(
+            "b",
+            "c",
+            params(Some("s"), Some("plain-verifier"), None),
+            &policy()
+        )
+        .is_err());
     }
 
     #[test]

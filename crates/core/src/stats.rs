@@ -274,7 +274,11 @@ pub struct DayTotal {
 /// Daily stats from per-day totals summed in the database (rows outside the range are
 /// ignored). Every day of the range is present, zeros included. `None` when buckets cannot
 /// answer the offset exactly (see [`buckets_align`]).
-pub fn days_from_totals(rows: &[DayTotal], range: &LocalRange, tz_offset_minutes: i32) -> Option<Vec<DayStat>> {
+pub fn days_from_totals(
+    rows: &[DayTotal],
+    range: &LocalRange,
+    tz_offset_minutes: i32,
+) -> Option<Vec<DayStat>> {
     if !buckets_align(tz_offset_minutes) || range.from_ms.rem_euclid(BUCKET_MS) != 0 {
         return None;
     }
@@ -295,7 +299,11 @@ pub fn days_from_totals(rows: &[DayTotal], range: &LocalRange, tz_offset_minutes
 /// overlaps counted once (`crate::overlap`): each day's seconds are those its sessions own;
 /// with `repo`, only that repository's sessions' owned seconds and sessions count (the
 /// ownership is still decided among all of `spans`). Every day of the range is present.
-pub fn days_from_spans(spans: &[Span], range: &LocalRange, repo: Option<(&str, &str)>) -> Vec<DayStat> {
+pub fn days_from_spans(
+    spans: &[Span],
+    range: &LocalRange,
+    repo: Option<(&str, &str)>,
+) -> Vec<DayStat> {
     let wanted = |span: &Span| {
         repo.is_none_or(|(owner, name)| {
             span.repo_owner.eq_ignore_ascii_case(owner) && span.repo_name.eq_ignore_ascii_case(name)
@@ -423,14 +431,18 @@ mod tests {
     #[test]
     fn totals_summed_per_day_equal_the_bucket_sums() {
         let range = local_range(utc(2026, 11, 20, 12, 0, 0), 3, 330);
-        let sessions = [(utc(2026, 11, 18, 18, 20, 0), utc(2026, 11, 18, 19, 0, 0)), (utc(2026, 11, 19, 9, 0, 7), utc(2026, 11, 19, 9, 30, 0))];
+        let sessions = [
+            (utc(2026, 11, 18, 18, 20, 0), utc(2026, 11, 18, 19, 0, 0)),
+            (utc(2026, 11, 19, 9, 0, 7), utc(2026, 11, 19, 9, 30, 0)),
+        ];
         let rows = all_deltas(&sessions);
         let offset_ms = 330 * 60_000;
         let mut per_day: BTreeMap<i64, DayTotal> = BTreeMap::new();
         for row in &rows {
             let day = (row.bucket_ms + offset_ms).div_euclid(DAY_MS);
             let first = (row.bucket_ms + offset_ms).rem_euclid(DAY_MS) == 0;
-            let total = per_day.entry(day).or_insert(DayTotal { day_index: day, seconds: 0, sessions: 0 });
+            let total =
+                per_day.entry(day).or_insert(DayTotal { day_index: day, seconds: 0, sessions: 0 });
             total.seconds += row.seconds;
             total.sessions += row.starts + if first { row.running_in } else { 0 };
         }

@@ -35,7 +35,11 @@ pub enum Write {
     /// An active session's later heartbeat.
     Heartbeat(StoredSession),
     /// Records an applied op in `sync_ops`.
-    Log { op_id: String, op_type: OpType, session_id: String },
+    Log {
+        op_id: String,
+        op_type: OpType,
+        session_id: String,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,7 +63,8 @@ pub fn referenced_ids(ops: &[SyncOp]) -> (Vec<String>, Vec<String>) {
 /// The devices a request's ops name (the legacy device for ops without one; invalid ids
 /// skipped): the worker reads each one's active session into [`Known`].
 pub fn referenced_devices(ops: &[SyncOp]) -> Vec<String> {
-    let mut devices: Vec<String> = ops.iter().filter_map(|op| device_of(op.device_id.as_deref()).ok()).collect();
+    let mut devices: Vec<String> =
+        ops.iter().filter_map(|op| device_of(op.device_id.as_deref()).ok()).collect();
     devices.sort();
     devices.dedup();
     devices
@@ -76,7 +81,12 @@ pub fn window_around(ops: &[SyncOp], now: UnixMillis, limits: Limits) -> Option<
     if ops.iter().all(|op| op.op_type == OpType::Heartbeat) {
         return None;
     }
-    let time = |op: &SyncOp| match op.start_time.as_deref().or(op.end_time.as_deref()).or(op.at.as_deref()) {
+    let time = |op: &SyncOp| match op
+        .start_time
+        .as_deref()
+        .or(op.end_time.as_deref())
+        .or(op.at.as_deref())
+    {
         None => Some(now.0),
         Some(text) => UnixMillis::parse_rfc3339(text).map(|t| t.0),
     };
@@ -125,7 +135,11 @@ pub fn plan(
                     // Heartbeats are not logged: a replay only moves `last_heartbeat` to
                     // where it is, so the log would cost a row a heartbeat for nothing.
                     if let Some(op_id) = op_id.filter(|_| op.op_type != OpType::Heartbeat) {
-                        plan.writes.push(Write::Log { op_id: op_id.clone(), op_type: op.op_type, session_id });
+                        plan.writes.push(Write::Log {
+                            op_id: op_id.clone(),
+                            op_type: op.op_type,
+                            session_id,
+                        });
                         known.applied_ops.insert(op_id);
                     }
                     OpResult { op_id: op.op_id.clone(), status: OpStatus::Applied, error: None }
@@ -222,10 +236,11 @@ fn apply(
 }
 
 fn find(known: &Known, session_id: &str) -> Result<StoredSession, Violation> {
-    known.sessions.get(session_id).cloned().ok_or_else(|| Violation {
-        code: ErrorCode::NotFound,
-        message: "No such session.".into(),
-    })
+    known
+        .sessions
+        .get(session_id)
+        .cloned()
+        .ok_or_else(|| Violation { code: ErrorCode::NotFound, message: "No such session.".into() })
 }
 
 fn op_name(op_type: OpType) -> &'static str {
@@ -249,7 +264,10 @@ fn check_fields(op: &SyncOp) -> Result<(), Violation> {
         OpType::Heartbeat => start_fields || op.end_time.is_some(),
     };
     if misplaced {
-        return Err(Violation::rule(format!("A {} op has fields of another op type.", op_name(op.op_type))));
+        return Err(Violation::rule(format!(
+            "A {} op has fields of another op type.",
+            op_name(op.op_type)
+        )));
     }
     let incomplete = op.repo_owner.is_none() || op.repo_name.is_none() || op.pr_number.is_none();
     if op.op_type == OpType::Start && incomplete {

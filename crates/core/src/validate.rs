@@ -73,13 +73,16 @@ pub fn uuid(text: &str, field: &str) -> Result<String, Violation> {
     let groups: Vec<&str> = text.split('-').collect();
     let lengths = [8, 4, 4, 4, 12];
     let valid = groups.len() == 5
-        && groups.iter().zip(lengths).all(|(group, len)| {
-            group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit())
-        });
+        && groups
+            .iter()
+            .zip(lengths)
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()));
     if valid {
         return Ok(text.to_ascii_lowercase());
     }
-    Err(Violation::rule(format!("{field} must be a UUID such as 123e4567-e89b-42d3-a456-426614174000.")))
+    Err(Violation::rule(format!(
+        "{field} must be a UUID such as 123e4567-e89b-42d3-a456-426614174000."
+    )))
 }
 
 /// Minutes east of UTC, −720…840.
@@ -92,7 +95,11 @@ pub fn tz_offset(minutes: i32) -> Result<(), Violation> {
 
 /// A client-supplied RFC 3339 time, or `now` when absent; truncated to whole seconds, not
 /// before 2000 and not more than 5 minutes after `now`.
-pub fn client_time(text: Option<&str>, field: &str, now: UnixMillis) -> Result<UnixMillis, Violation> {
+pub fn client_time(
+    text: Option<&str>,
+    field: &str,
+    now: UnixMillis,
+) -> Result<UnixMillis, Violation> {
     let Some(text) = text else {
         return Ok(truncate_to_second(now));
     };
@@ -124,7 +131,17 @@ mod tests {
         for ok in ["octocat", "a", "rust-lang", "A1-b2", &"x".repeat(39)] {
             assert!(github_owner(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "-lead", "trail-", "dou--ble", "under_score", "dot.ted", "sp ace", &"x".repeat(40), "ünï"] {
+        for bad in [
+            "",
+            "-lead",
+            "trail-",
+            "dou--ble",
+            "under_score",
+            "dot.ted",
+            "sp ace",
+            &"x".repeat(40),
+            "ünï",
+        ] {
             assert!(github_owner(bad).is_err(), "{bad}");
         }
     }
@@ -151,7 +168,12 @@ mod tests {
     fn uuids_are_canonical_and_lowercased() {
         let id = uuid("123E4567-E89B-42D3-A456-426614174000", "id").expect("valid");
         assert_eq!(id, "123e4567-e89b-42d3-a456-426614174000");
-        for bad in ["", "123e4567e89b42d3a456426614174000", "123e4567-e89b-42d3-a456-42661417400g", "1-2-3-4-5"] {
+        for bad in [
+            "",
+            "123e4567e89b42d3a456426614174000",
+            "123e4567-e89b-42d3-a456-42661417400g",
+            "1-2-3-4-5",
+        ] {
             assert!(uuid(bad, "id").is_err(), "{bad}");
         }
     }
@@ -163,7 +185,10 @@ mod tests {
         let soon = UnixMillis(now.0 + MAX_FUTURE_MS - 1000).to_rfc3339();
         assert!(client_time(Some(&soon), "t", now).is_ok());
         let late = UnixMillis(now.0 + MAX_FUTURE_MS + 2000).to_rfc3339();
-        assert_eq!(client_time(Some(&late), "t", now).map_err(|v| v.code), Err(ErrorCode::ValidationFailed));
+        assert_eq!(
+            client_time(Some(&late), "t", now).map_err(|v| v.code),
+            Err(ErrorCode::ValidationFailed)
+        );
         assert!(client_time(Some("1999-12-31T23:59:59Z"), "t", now).is_err());
         assert!(client_time(Some("not a time"), "t", now).is_err());
         let offset = client_time(Some("2026-11-18T16:36:40.999+05:30"), "t", now);

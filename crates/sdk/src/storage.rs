@@ -29,8 +29,10 @@ pub enum Store {
 impl Store {
     /// `chrome.storage.local` when it exists, else memory.
     pub fn detect() -> Store {
-        let chrome = js_sys::Reflect::get(&js_sys::global(), &"chrome".into()).unwrap_or(JsValue::UNDEFINED);
-        let storage = js_sys::Reflect::get(&chrome, &"storage".into()).unwrap_or(JsValue::UNDEFINED);
+        let chrome =
+            js_sys::Reflect::get(&js_sys::global(), &"chrome".into()).unwrap_or(JsValue::UNDEFINED);
+        let storage =
+            js_sys::Reflect::get(&chrome, &"storage".into()).unwrap_or(JsValue::UNDEFINED);
         if storage.is_object() {
             Store::Chrome
         } else {
@@ -44,7 +46,8 @@ impl Store {
             Store::Chrome => {
                 let promise = chrome_get(&JsValue::from_str(key)).map_err(describe)?;
                 let items = JsFuture::from(promise).await.map_err(describe)?;
-                let value = js_sys::Reflect::get(&items, &JsValue::from_str(key)).map_err(describe)?;
+                let value =
+                    js_sys::Reflect::get(&items, &JsValue::from_str(key)).map_err(describe)?;
                 Ok(value.as_string())
             }
         }

@@ -23,7 +23,12 @@ pub async fn send(base_url: &str, transmit: &Transmit) -> Outcome {
 }
 
 /// One request with the timeout; any answer is an `Outcome::Http`.
-pub async fn fetch(method: Method, url: &str, bearer: Option<&str>, body: Option<String>) -> Outcome {
+pub async fn fetch(
+    method: Method,
+    url: &str,
+    bearer: Option<&str>,
+    body: Option<String>,
+) -> Outcome {
     let controller = match web_sys::AbortController::new() {
         Ok(controller) => controller,
         Err(_) => return Outcome::NetworkError("AbortController unavailable".into()),

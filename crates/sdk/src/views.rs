@@ -72,7 +72,9 @@ async fn get<T: serde::de::DeserializeOwned>(context: &Context, path: &str) -> O
     let bearer = context.bearer.as_deref()?;
     let url = format!("{}{path}", context.base_url);
     match transport::fetch(Method::GET, &url, Some(bearer), None).await {
-        worktime_core::client::Outcome::Http { status: 200, body, .. } => serde_json::from_str(&body).ok(),
+        worktime_core::client::Outcome::Http { status: 200, body, .. } => {
+            serde_json::from_str(&body).ok()
+        }
         worktime_core::client::Outcome::Http { status: 401, .. } => {
             context.refused.set(true);
             None
@@ -84,7 +86,8 @@ async fn get<T: serde::de::DeserializeOwned>(context: &Context, path: &str) -> O
 pub async fn stats(context: &Context, days: u32) -> StatsResult {
     let days = days.clamp(1, worktime_api::stats::MAX_DAYS);
     let offset = context.tz_offset_minutes;
-    let path = format!("{}?days={days}&tz_offset_minutes={offset}", worktime_api::paths::STATS_DAILY);
+    let path =
+        format!("{}?days={days}&tz_offset_minutes={offset}", worktime_api::paths::STATS_DAILY);
     if let Some(stats) = get::<DailyStats>(context, &path).await {
         return StatsResult { source: Source::Server, stats };
     }
@@ -124,7 +127,11 @@ pub async fn history(context: &Context, limit: u32, offset: u32) -> Result<JsVal
             .iter()
             .map(|session| Marked { session, this_device: session.device_id == context.device_id })
             .collect();
-        return to_js(&HistoryResult { source: Source::Server, sessions: marked, total: list.total });
+        return to_js(&HistoryResult {
+            source: Source::Server,
+            sessions: marked,
+            total: list.total,
+        });
     }
     let page: Vec<Marked<'_, LocalSession>> = context
         .local
@@ -133,5 +140,9 @@ pub async fn history(context: &Context, limit: u32, offset: u32) -> Result<JsVal
         .take(limit as usize)
         .map(|session| Marked { session, this_device: true })
         .collect();
-    to_js(&HistoryResult { source: Source::Local, sessions: page, total: context.local.len() as i64 })
+    to_js(&HistoryResult {
+        source: Source::Local,
+        sessions: page,
+        total: context.local.len() as i64,
+    })
 }

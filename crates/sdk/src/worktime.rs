@@ -17,7 +17,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local};
 use worktime_api::auth::AuthResponse;
 use worktime_core::client::{
-    Engine, EngineConfig, Live, Outcome, SignOutResult, SignOutScope, StartInput, Status, SyncReason,
+    Engine, EngineConfig, Live, Outcome, SignOutResult, SignOutScope, StartInput, Status,
+    SyncReason,
 };
 use worktime_core::presence::{decide, Action, IdleState, Observation, RepoFilter, Running};
 use worktime_core::time::UnixMillis;
@@ -111,10 +112,16 @@ pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 /// fields are both missing; unknown fields are ignored, as serde-wasm-bindgen did). The
 /// error message leaves out serde_json's position in the stringified text.
 fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsValue> {
-    let text = js_sys::JSON::stringify(value)?.as_string().ok_or_else(|| js_error("expected an object"))?;
+    let text = js_sys::JSON::stringify(value)?
+        .as_string()
+        .ok_or_else(|| js_error("expected an object"))?;
     serde_json::from_str(&text).map_err(|err| {
         let message = err.to_string();
-        let end = if err.line() > 0 { message.rfind(" at line ").unwrap_or(message.len()) } else { message.len() };
+        let end = if err.line() > 0 {
+            message.rfind(" at line ").unwrap_or(message.len())
+        } else {
+            message.len()
+        };
         js_error(&message[..end])
     })
 }
@@ -124,13 +131,18 @@ impl WorkTime {
     /// Loads the saved state (or starts empty) and resumes any pending sync.
     /// `config`: `{ baseUrl, storageKey?, storage?: "chrome" | "memory" }`.
     #[wasm_bindgen(unchecked_return_type = "Promise<WorkTime>")]
-    pub fn init(#[wasm_bindgen(unchecked_param_type = "InitConfig")] config: JsValue) -> js_sys::Promise {
+    pub fn init(
+        #[wasm_bindgen(unchecked_param_type = "InitConfig")] config: JsValue,
+    ) -> js_sys::Promise {
         future_to_promise(async move { Ok(WorkTime::open(config).await?.into()) })
     }
 
     /// Starts tracking a PR (ending the running session first). Resolves with the session.
     #[wasm_bindgen(js_name = startSession, unchecked_return_type = "Promise<LocalSession>")]
-    pub fn start_session(&self, #[wasm_bindgen(unchecked_param_type = "StartSessionInput")] input: JsValue) -> js_sys::Promise {
+    pub fn start_session(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StartSessionInput")] input: JsValue,
+    ) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let options: StartOptions = from_js(&input)?;
@@ -140,7 +152,9 @@ impl WorkTime {
                 repo_owner: options.repo_owner,
                 repo_name: options.repo_name,
                 pr_number: options.pr_number,
-                tz_offset_minutes: Some(options.tz_offset_minutes.unwrap_or_else(platform::tz_offset_minutes)),
+                tz_offset_minutes: Some(
+                    options.tz_offset_minutes.unwrap_or_else(platform::tz_offset_minutes),
+                ),
             };
             let session = inner.engine.borrow_mut().start_session(platform::now(), input);
             let session = session.map_err(|err| js_error(format!("{err:?}")))?;
@@ -166,7 +180,10 @@ impl WorkTime {
     /// now: starts, switches or ends the session accordingly. Resolves with the running
     /// session afterwards (or `null`).
     #[wasm_bindgen(unchecked_return_type = "Promise<LocalSession | null>")]
-    pub fn observe(&self, #[wasm_bindgen(unchecked_param_type = "Observation")] observation: JsValue) -> js_sys::Promise {
+    pub fn observe(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Observation")] observation: JsValue,
+    ) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let options: ObserveOptions = from_js(&observation)?;
@@ -175,15 +192,29 @@ impl WorkTime {
                 "locked" => IdleState::Locked,
                 _ => IdleState::Active,
             };
-            let seen = Observation { window_focused: options.window_focused, active_url: options.active_url.as_deref(), idle };
+            let seen = Observation {
+                window_focused: options.window_focused,
+                active_url: options.active_url.as_deref(),
+                idle,
+            };
             let filter = RepoFilter { always: options.always_track, never: options.never_track };
             let now = platform::now();
             // A session whose heartbeats stopped (crash, sleep) ends at the last one first.
             inner.engine.borrow_mut().end_if_silent(now);
             let action = {
                 let engine = inner.engine.borrow();
-                let running = engine.active_session().map(|s| Running { owner: s.repo_owner, repo: s.repo_name, number: s.pr_number });
-                decide(running.as_ref(), &seen, &filter, now.0, i64::from(options.idle_seconds) * 1000)
+                let running = engine.active_session().map(|s| Running {
+                    owner: s.repo_owner,
+                    repo: s.repo_name,
+                    number: s.pr_number,
+                });
+                decide(
+                    running.as_ref(),
+                    &seen,
+                    &filter,
+                    now.0,
+                    i64::from(options.idle_seconds) * 1000,
+                )
             };
             match action {
                 Action::Keep => {}
@@ -200,7 +231,8 @@ impl WorkTime {
                     started.map_err(|err| js_error(format!("{err:?}")))?;
                 }
                 Action::End { at_ms } => {
-                    let _ = inner.engine.borrow_mut().end_session(UnixMillis(at_ms), platform::uuid());
+                    let _ =
+                        inner.engine.borrow_mut().end_session(UnixMillis(at_ms), platform::uuid());
                 }
             }
             inner.pump(None).await;
@@ -223,7 +255,12 @@ impl WorkTime {
     /// Starts a sync round now; `onProgress(status)` is called after every request.
     /// Resolves with the status once nothing more can be sent right now.
     #[wasm_bindgen(js_name = syncNow, unchecked_return_type = "Promise<SdkStatus>")]
-    pub fn sync_now(&self, #[wasm_bindgen(unchecked_param_type = "(status: SdkStatus) => void")] on_progress: Option<js_sys::Function>) -> js_sys::Promise {
+    pub fn sync_now(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(status: SdkStatus) => void")] on_progress: Option<
+            js_sys::Function,
+        >,
+    ) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             inner.engine.borrow_mut().request_sync(platform::now(), SyncReason::Manual);
@@ -266,7 +303,12 @@ impl WorkTime {
 
     /// Exchanges a GitHub OAuth code (and PKCE verifier) for a WorkTime token, then syncs.
     #[wasm_bindgen(js_name = signIn, unchecked_return_type = "Promise<SdkStatus>")]
-    pub fn sign_in(&self, code: String, verifier: Option<String>, redirect_uri: Option<String>) -> js_sys::Promise {
+    pub fn sign_in(
+        &self,
+        code: String,
+        verifier: Option<String>,
+        redirect_uri: Option<String>,
+    ) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let body = SignInBody { code, code_verifier: verifier, redirect_uri };
@@ -275,14 +317,20 @@ impl WorkTime {
             let outcome = transport::fetch(Method::POST, &url, None, Some(body)).await;
             let auth = match outcome {
                 Outcome::Http { status: 200, body, .. } => {
-                    serde_json::from_str::<AuthResponse>(&body).map_err(|_| js_error("sign-in: unexpected answer"))?
+                    serde_json::from_str::<AuthResponse>(&body)
+                        .map_err(|_| js_error("sign-in: unexpected answer"))?
                 }
-                Outcome::Http { body, .. } => return Err(js_error(format!("sign-in refused: {}", error_message(&body)))),
+                Outcome::Http { body, .. } => {
+                    return Err(js_error(format!("sign-in refused: {}", error_message(&body))))
+                }
                 Outcome::NetworkError(_) | Outcome::Timeout => {
-                    return Err(js_error("sign-in failed: the WorkTime server could not be reached"))
+                    return Err(js_error(
+                        "sign-in failed: the WorkTime server could not be reached",
+                    ))
                 }
             };
-            let expires = UnixMillis::parse_rfc3339(&auth.expires_at).ok_or_else(|| js_error("sign-in: bad expiry"))?;
+            let expires = UnixMillis::parse_rfc3339(&auth.expires_at)
+                .ok_or_else(|| js_error("sign-in: bad expiry"))?;
             {
                 let mut engine = inner.engine.borrow_mut();
                 engine.set_token(auth.jwt, expires, auth.user);
@@ -318,7 +366,9 @@ impl WorkTime {
         future_to_promise(async move {
             match inner.sign_out_with(SignOutScope::Everywhere).await {
                 SignOutResult::Done => Ok(JsValue::UNDEFINED),
-                SignOutResult::LocalOnly(reason) | SignOutResult::NotDone(reason) => Err(js_error(reason)),
+                SignOutResult::LocalOnly(reason) | SignOutResult::NotDone(reason) => {
+                    Err(js_error(reason))
+                }
             }
         })
     }
@@ -330,7 +380,11 @@ impl WorkTime {
     /// connection then stops; `status()` says what to show). Calling it again while it
     /// runs only replaces the callback.
     #[wasm_bindgen(js_name = live)]
-    pub fn live(&self, #[wasm_bindgen(unchecked_param_type = "(event: LiveEvent) => void")] on_change: js_sys::Function) -> bool {
+    pub fn live(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(event: LiveEvent) => void")]
+        on_change: js_sys::Function,
+    ) -> bool {
         self.inner.start_live(on_change)
     }
 
@@ -372,7 +426,10 @@ impl WorkTime {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let url = format!("{}{}", inner.base_url, worktime_api::paths::HEALTH);
-            let reachable = matches!(transport::fetch(Method::GET, &url, None, None).await, Outcome::Http { status: 200, .. });
+            let reachable = matches!(
+                transport::fetch(Method::GET, &url, None, None).await,
+                Outcome::Http { status: 200, .. }
+            );
             inner.reachable.set(Some(reachable));
             if reachable {
                 inner.engine.borrow_mut().request_sync(platform::now(), SyncReason::Reconnect);
@@ -413,7 +470,9 @@ impl WorkTime {
         };
         let key = options.storage_key.unwrap_or_else(|| "worktime.engine".to_owned());
         let mut engine = match store.load(&key).await.map_err(js_error)? {
-            Some(snapshot) => Engine::restore(&snapshot).map_err(|err| js_error(format!("{err:?}")))?,
+            Some(snapshot) => {
+                Engine::restore(&snapshot).map_err(|err| js_error(format!("{err:?}")))?
+            }
             None => Engine::new(EngineConfig::default()),
         };
         // This installation's device id: made once, then kept in the snapshot (`pump`
@@ -479,8 +538,11 @@ impl Inner {
     /// A view request refused the token (401): the engine decides whether it is the one
     /// held (then a sign-in is needed, and the live connection stops).
     async fn after_view(self: &Rc<Self>, context: &views::Context) {
-        let Some(bearer) = context.bearer.as_deref().filter(|_| context.refused.get()) else { return };
-        let dropped = self.engine.borrow_mut().token_refused(bearer, "HTTP 401: the sign-in was ended");
+        let Some(bearer) = context.bearer.as_deref().filter(|_| context.refused.get()) else {
+            return;
+        };
+        let dropped =
+            self.engine.borrow_mut().token_refused(bearer, "HTTP 401: the sign-in was ended");
         if dropped {
             self.pump(None).await;
         }
@@ -524,7 +586,6 @@ impl Inner {
         }
     }
 }
-
 
 fn error_message(body: &str) -> String {
     serde_json::from_str::<worktime_api::ErrorBody>(body)

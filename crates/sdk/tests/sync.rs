@@ -93,7 +93,12 @@ async fn assert_server_matches(sdk: &WorkTime, code: &str) {
     }
     assert!(by_id.values().all(|n| *n == 1), "a session exists twice on the server: {server:?}");
     assert_eq!(local["source"], "server", "history comes from the server once online: {local}");
-    let local_ids: Vec<&str> = local["sessions"].as_array().expect("array").iter().filter_map(|s| s["id"].as_str()).collect();
+    let local_ids: Vec<&str> = local["sessions"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
     assert_eq!(local_ids.len(), server.len());
     for session in &server {
         assert_eq!(session["status"], "completed", "{session}");
@@ -129,9 +134,14 @@ async fn tracking_offline_then_syncing_loses_nothing_and_duplicates_nothing() {
     assert_eq!(after["failed_count"], 0, "{after}");
     let server = server_sessions(&server_token(&code).await).await;
     assert_eq!(server.len(), 2, "{server:?}");
-    let by_id = |sid: &Value| server.iter().find(|s| &s["id"] == sid).cloned().expect("on the server");
+    let by_id =
+        |sid: &Value| server.iter().find(|s| &s["id"] == sid).cloned().expect("on the server");
     let first_server = by_id(&first["session_id"]);
-    assert_eq!(first_server["end_time"], by_id(&second["session_id"])["start_time"], "the first ended when the second started");
+    assert_eq!(
+        first_server["end_time"],
+        by_id(&second["session_id"])["start_time"],
+        "the first ended when the second started"
+    );
     assert!(first_server["duration_seconds"].as_i64().unwrap_or(0) >= 1);
     assert_eq!(by_id(&second["session_id"])["duration_seconds"], ended["duration_seconds"]);
     assert_server_matches(&sdk, &code).await;
@@ -159,7 +169,11 @@ async fn every_injected_fault_is_survived_exactly_once() {
         drained(&sdk, 20_000).await;
     }
     let server = server_sessions(&server_token(&code).await).await;
-    assert_eq!(server.len(), faults.len(), "one session per fault, none lost, none doubled: {server:?}");
+    assert_eq!(
+        server.len(),
+        faults.len(),
+        "one session per fault, none lost, none doubled: {server:?}"
+    );
     assert_server_matches(&sdk, &code).await;
 }
 
@@ -170,7 +184,10 @@ async fn a_request_slower_than_ten_seconds_is_retried_and_counted_once() {
     proxy_mode(json!({"mode": "pass"})).await;
     let sdk = init(&format!("slow-{id}")).await;
     value(sdk.sign_in(code.clone(), Some(VERIFIER.to_owned()), None)).await;
-    proxy_mode(json!({"mode": "delay", "count": 1, "delay_ms": 11_000, "only_path_prefix": "/api/"})).await;
+    proxy_mode(
+        json!({"mode": "delay", "count": 1, "delay_ms": 11_000, "only_path_prefix": "/api/"}),
+    )
+    .await;
     start(&sdk, 99).await;
     value(sdk.end_session(None)).await;
     let status = drained(&sdk, 30_000).await;
@@ -195,7 +212,10 @@ async fn a_restarted_service_worker_resumes_from_storage() {
     let second = init(&key).await;
     let history = value(second.history(10, 0)).await;
     assert_eq!(history["source"], "local");
-    assert_eq!(history["sessions"][0]["session_id"], session["session_id"], "the active session survived");
+    assert_eq!(
+        history["sessions"][0]["session_id"], session["session_id"],
+        "the active session survived"
+    );
     proxy_mode(json!({"mode": "pass"})).await;
     value(second.end_session(None)).await;
     let after = value(second.sync_now(None)).await;
@@ -213,7 +233,12 @@ async fn concurrent_calls_from_javascript_are_safe() {
     let sdk = init(&format!("concurrent-{id}")).await;
     value(sdk.sign_in(code.clone(), Some(VERIFIER.to_owned()), None)).await;
     let input = js(&json!({ "repoOwner": "octo", "repoName": "race", "prNumber": 1 }));
-    let calls = js_sys::Array::of4(&sdk.start_session(input), &sdk.heartbeat(), &sdk.sync_now(None), &sdk.stats(3));
+    let calls = js_sys::Array::of4(
+        &sdk.start_session(input),
+        &sdk.heartbeat(),
+        &sdk.sync_now(None),
+        &sdk.stats(3),
+    );
     JsFuture::from(js_sys::Promise::all(&calls)).await.expect("every concurrent call resolves");
     let more = js_sys::Array::of3(&sdk.heartbeat(), &sdk.end_session(None), &sdk.history(5, 0));
     JsFuture::from(js_sys::Promise::all(&more)).await.expect("every concurrent call resolves");
@@ -222,7 +247,9 @@ async fn concurrent_calls_from_javascript_are_safe() {
 }
 
 fn observation(url: Option<&str>, focused: bool, idle: &str) -> wasm_bindgen::JsValue {
-    js(&json!({ "windowFocused": focused, "activeUrl": url, "idle": idle, "idleSeconds": 60, "neverTrack": ["octo/ignored"] }))
+    js(
+        &json!({ "windowFocused": focused, "activeUrl": url, "idle": idle, "idleSeconds": 60, "neverTrack": ["octo/ignored"] }),
+    )
 }
 
 #[wasm_bindgen_test]
@@ -235,12 +262,23 @@ async fn observing_the_browser_starts_switches_and_ends_sessions() {
     let pr1 = "https://github.com/octo/watch/pull/1";
     let first = value(sdk.observe(observation(Some(pr1), true, "active"))).await;
     assert_eq!(first["pr_number"], 1, "a focused PR tab starts a session: {first}");
-    let files = value(sdk.observe(observation(Some(&format!("{pr1}/files")), true, "active"))).await;
+    let files =
+        value(sdk.observe(observation(Some(&format!("{pr1}/files")), true, "active"))).await;
     assert_eq!(files["session_id"], first["session_id"], "a sub-page is the same session");
     TimeoutFuture::new(1100).await;
-    let second = value(sdk.observe(observation(Some("https://github.com/octo/watch/pull/2"), true, "active"))).await;
+    let second = value(sdk.observe(observation(
+        Some("https://github.com/octo/watch/pull/2"),
+        true,
+        "active",
+    )))
+    .await;
     assert_eq!(second["pr_number"], 2, "another PR switches: {second}");
-    let ignored = value(sdk.observe(observation(Some("https://github.com/octo/ignored/pull/3"), true, "active"))).await;
+    let ignored = value(sdk.observe(observation(
+        Some("https://github.com/octo/ignored/pull/3"),
+        true,
+        "active",
+    )))
+    .await;
     assert!(ignored.is_null(), "a never-tracked repository ends tracking: {ignored}");
     TimeoutFuture::new(100).await;
     let none = value(sdk.observe(observation(Some(pr1), false, "active"))).await;

@@ -24,7 +24,8 @@ struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 =
+            self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
     fn range(&mut self, low: i64, high: i64) -> i64 {
@@ -67,7 +68,12 @@ impl Client {
 /// `name=N` from a `Server-Timing` value (0 when absent).
 fn figure(timing: &str, name: &str) -> u64 {
     let Some(at) = timing.find(&format!("{name}=")) else { return 0 };
-    timing[at + name.len() + 1..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(0)
+    timing[at + name.len() + 1..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or(0)
 }
 
 fn uuid(seed: u64, kind: u64, n: u64) -> String {
@@ -85,7 +91,8 @@ fn main() {
         eprintln!("usage: day-bench BASE_URL [SEED]");
         std::process::exit(2)
     });
-    let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(u64::from(std::process::id()));
+    let seed: u64 =
+        args.get(2).and_then(|s| s.parse().ok()).unwrap_or(u64::from(std::process::id()));
     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
     let github_id = 7_000_000 + seed % 1_000_000;
     let auth = engine_http::sign_in(&agent, &base, github_id, "daybench");
@@ -161,7 +168,10 @@ fn main() {
     client.pump(t);
     let status = client.engine.status(UnixMillis(t));
     if status.pending_count > 0 || status.failed_count > 0 {
-        eprintln!("day-bench: {} ops still pending, {} failed", status.pending_count, status.failed_count);
+        eprintln!(
+            "day-bench: {} ops still pending, {} failed",
+            status.pending_count, status.failed_count
+        );
     }
     let cost = &client.cost;
     println!(

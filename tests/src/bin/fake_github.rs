@@ -73,10 +73,7 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let bound = listener
-        .local_addr()
-        .map(|addr| addr.port())
-        .unwrap_or(port);
+    let bound = listener.local_addr().map(|addr| addr.port()).unwrap_or(port);
     println!("fake-github listening on http://127.0.0.1:{bound}");
     let _ = io::stdout().flush();
     serve(listener, Arc::new(Mutex::new(State::default())));
@@ -218,16 +215,11 @@ fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
     };
     let content_length = content_length(&headers)?;
     if chunked && content_length.is_some() {
-        return Err(ReadError::Bad(
-            400,
-            "both content-length and transfer-encoding",
-        ));
+        return Err(ReadError::Bad(400, "both content-length and transfer-encoding"));
     }
     let wants_body = chunked || content_length.is_some_and(|len| len > 0);
     if expects_continue && wants_body {
-        stream
-            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-            .map_err(|_| ReadError::Io)?;
+        stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").map_err(|_| ReadError::Io)?;
     }
 
     let body = if chunked {
@@ -254,13 +246,7 @@ fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
     };
     // Drop a fragment, should a client send one.
     let query = query.split('#').next().unwrap_or_default().to_owned();
-    Ok(Request {
-        method,
-        path,
-        query,
-        headers,
-        body,
-    })
+    Ok(Request { method, path, query, headers, body })
 }
 
 type Head = (String, String, Vec<(String, String)>);
@@ -300,10 +286,7 @@ fn is_token_byte(b: u8) -> bool {
 }
 
 fn header_of<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str())
+    headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
 }
 
 fn content_length(headers: &[(String, String)]) -> Result<Option<usize>, ReadError> {
@@ -317,9 +300,7 @@ fn content_length(headers: &[(String, String)]) -> Result<Option<usize>, ReadErr
             if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(ReadError::Bad(400, "bad content-length"));
             }
-            let length: usize = part
-                .parse()
-                .map_err(|_| ReadError::Bad(413, "body too large"))?;
+            let length: usize = part.parse().map_err(|_| ReadError::Bad(413, "body too large"))?;
             if found.is_some_and(|seen| seen != length) {
                 return Err(ReadError::Bad(400, "conflicting content-length"));
             }
@@ -391,9 +372,7 @@ fn read_chunked(stream: &mut TcpStream, buffered: Vec<u8>) -> Result<Vec<u8>, Re
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
+    haystack.windows(needle.len()).position(|window| window == needle)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -440,10 +419,7 @@ impl Response {
             let value: String = value.chars().filter(|c| *c != '\r' && *c != '\n').collect();
             out.push_str(&format!("{name}: {value}\r\n"));
         }
-        out.push_str(&format!(
-            "Content-Length: {}\r\nConnection: close\r\n\r\n",
-            self.body.len()
-        ));
+        out.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", self.body.len()));
         let mut bytes = out.into_bytes();
         bytes.extend_from_slice(&self.body);
         bytes
@@ -509,28 +485,17 @@ struct TokenUser {
 }
 
 fn lock(state: &Shared) -> MutexGuard<'_, State> {
-    state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl State {
     /// A fresh random-looking hex string of `len` characters (len ≤ 64).
     fn fresh_hex(&mut self, len: usize) -> String {
         self.counter = self.counter.wrapping_add(1);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         (self.counter, nanos, std::process::id()).hash(&mut hasher);
-        let seed = format!(
-            "{}:{}:{}:{}",
-            self.counter,
-            nanos,
-            std::process::id(),
-            hasher.finish()
-        );
+        let seed = format!("{}:{}:{}:{}", self.counter, nanos, std::process::id(), hasher.finish());
         let hex = to_hex(&sha256(seed.as_bytes()));
         hex[..len.min(hex.len())].to_owned()
     }
@@ -584,17 +549,9 @@ fn log_entry(request: &Request) -> Value {
 
 fn authorize(state: &Shared, request: &Request) -> Response {
     let params = request.query_params();
-    let param = |name: &str| {
-        params
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    };
+    let param = |name: &str| params.get(name).map(String::as_str).filter(|v| !v.is_empty());
     if param("client_id") != Some(CLIENT_ID) {
-        return Response::text(
-            400,
-            "fake-github: unknown client_id (expected test-client-id)",
-        );
+        return Response::text(400, "fake-github: unknown client_id (expected test-client-id)");
     }
     let Some(redirect_uri) = param("redirect_uri") else {
         return Response::text(400, "fake-github: redirect_uri is required");
@@ -611,11 +568,7 @@ fn authorize(state: &Shared, request: &Request) -> Response {
     let code = {
         let mut state = lock(state);
         let code = state.fresh_hex(20);
-        let pending = PendingCode {
-            login,
-            code_challenge,
-            redirect_uri: redirect_uri.to_owned(),
-        };
+        let pending = PendingCode { login, code_challenge, redirect_uri: redirect_uri.to_owned() };
         state.codes.insert(code.clone(), pending);
         code
     };
@@ -671,10 +624,8 @@ fn access_token(state: &Shared, request: &Request) -> Response {
         ],
     };
     let response = if wants_json {
-        let object: Map<String, Value> = fields
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), Value::String(v)))
-            .collect();
+        let object: Map<String, Value> =
+            fields.into_iter().map(|(k, v)| (k.to_owned(), Value::String(v))).collect();
         Response::json(200, &Value::Object(object))
     } else {
         let body = fields
@@ -682,11 +633,7 @@ fn access_token(state: &Shared, request: &Request) -> Response {
             .map(|(k, v)| format!("{k}={}", percent_encode(v)))
             .collect::<Vec<_>>()
             .join("&");
-        Response::new(
-            200,
-            "application/x-www-form-urlencoded; charset=utf-8",
-            body,
-        )
+        Response::new(200, "application/x-www-form-urlencoded; charset=utf-8", body)
     };
     response.with_header("Cache-Control", "no-store")
 }
@@ -694,10 +641,7 @@ fn access_token(state: &Shared, request: &Request) -> Response {
 /// Parameters from the query, then the body (form or JSON), then HTTP Basic client credentials.
 fn token_params(request: &Request) -> Result<HashMap<String, String>, &'static str> {
     let mut params = request.query_params();
-    let content_type = request
-        .header("content-type")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let content_type = request.header("content-type").unwrap_or_default().to_ascii_lowercase();
     let body = String::from_utf8_lossy(&request.body);
     let looks_json = content_type.contains("json")
         || (!content_type.contains("x-www-form-urlencoded") && body.trim_start().starts_with('{'));
@@ -723,12 +667,8 @@ fn token_params(request: &Request) -> Result<HashMap<String, String>, &'static s
                 let decoded = base64_decode(credentials.trim()).unwrap_or_default();
                 let decoded = String::from_utf8_lossy(&decoded);
                 if let Some((id, secret)) = decoded.split_once(':') {
-                    params
-                        .entry("client_id".into())
-                        .or_insert_with(|| id.to_owned());
-                    params
-                        .entry("client_secret".into())
-                        .or_insert_with(|| secret.to_owned());
+                    params.entry("client_id".into()).or_insert_with(|| id.to_owned());
+                    params.entry("client_secret".into()).or_insert_with(|| secret.to_owned());
                 }
             }
         }
@@ -789,18 +729,13 @@ fn exchange(
     if client_id != Some(CLIENT_ID) || client_secret != Some(CLIENT_SECRET) {
         return Err(TokenError::IncorrectClientCredentials);
     }
-    let code = code
-        .filter(|c| !c.is_empty())
-        .ok_or(TokenError::BadVerificationCode)?;
+    let code = code.filter(|c| !c.is_empty()).ok_or(TokenError::BadVerificationCode)?;
     let mut state = lock(state);
 
     if let Some(user) = static_code_user(code) {
         return Ok(state.issue_token(user));
     }
-    let pending = state
-        .codes
-        .remove(code)
-        .ok_or(TokenError::BadVerificationCode)?;
+    let pending = state.codes.remove(code).ok_or(TokenError::BadVerificationCode)?;
     if let Some(uri) = redirect_uri.filter(|u| !u.is_empty()) {
         if uri != pending.redirect_uri {
             return Err(TokenError::RedirectUriMismatch);
@@ -845,19 +780,13 @@ fn static_code_user(code: &str) -> Option<TokenUser> {
     if login.is_empty() {
         return None;
     }
-    Some(TokenUser {
-        id,
-        login: login.to_owned(),
-        behaviour: UserBehaviour::Normal,
-    })
+    Some(TokenUser { id, login: login.to_owned(), behaviour: UserBehaviour::Normal })
 }
 
 /// RFC 7636: 43–128 characters from `[A-Za-z0-9-._~]`.
 fn valid_verifier(verifier: &str) -> bool {
     (43..=128).contains(&verifier.len())
-        && verifier
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
 /// The S256 code challenge for `verifier`: base64url-no-pad(SHA-256(verifier)).
@@ -951,9 +880,7 @@ fn form_decode(text: &str) -> String {
             b'+' => out.push(b' '),
             b'%' => {
                 let hex = bytes.get(i + 1..i + 3).and_then(|pair| {
-                    std::str::from_utf8(pair)
-                        .ok()
-                        .and_then(|s| u8::from_str_radix(s, 16).ok())
+                    std::str::from_utf8(pair).ok().and_then(|s| u8::from_str_radix(s, 16).ok())
                 });
                 if let Some(byte) = hex {
                     out.push(byte);
@@ -974,8 +901,7 @@ fn form_decode_map(text: &str) -> HashMap<String, String> {
     let mut map = HashMap::new();
     for pair in text.split('&').filter(|pair| !pair.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        map.entry(form_decode(name))
-            .or_insert_with(|| form_decode(value));
+        map.entry(form_decode(name)).or_insert_with(|| form_decode(value));
     }
     map
 }
@@ -985,11 +911,7 @@ const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 fn base64url_nopad(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for group in bytes.chunks(3) {
-        let b = [
-            group[0],
-            *group.get(1).unwrap_or(&0),
-            *group.get(2).unwrap_or(&0),
-        ];
+        let b = [group[0], *group.get(1).unwrap_or(&0), *group.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         let chars = group.len() + 1;
         for k in 0..chars {
@@ -1075,9 +997,7 @@ mod tests {
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
         assert_eq!(
-            to_hex(&sha256(
-                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
-            )),
+            to_hex(&sha256(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
         );
         // Lengths around the padding boundary (55, 56, 64 bytes) must not panic and differ.
@@ -1095,10 +1015,7 @@ mod tests {
             116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212,
             37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
         ];
-        assert_eq!(
-            base64url_nopad(&octets),
-            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-        );
+        assert_eq!(base64url_nopad(&octets), "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
         assert_eq!(
             pkce_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
@@ -1112,20 +1029,14 @@ mod tests {
         assert_eq!(base64url_nopad(b"fo"), "Zm8");
         assert_eq!(base64url_nopad(b"foo"), "Zm9v");
         assert_eq!(base64url_nopad(&[0xfb, 0xff]), "-_8");
-        assert_eq!(
-            base64_decode("dGVzdC1jbGllbnQtaWQ6eA==").unwrap(),
-            b"test-client-id:x"
-        );
+        assert_eq!(base64_decode("dGVzdC1jbGllbnQtaWQ6eA==").unwrap(), b"test-client-id:x");
         assert_eq!(base64_decode("-_8").unwrap(), vec![0xfb, 0xff]);
         assert!(base64_decode("a b").is_none());
     }
 
     #[test]
     fn form_decoding() {
-        assert_eq!(
-            form_decode("read%3Auser+user%3Aemail"),
-            "read:user user:email"
-        );
+        assert_eq!(form_decode("read%3Auser+user%3Aemail"), "read:user user:email");
         assert_eq!(form_decode("a%2Bb+c"), "a+b c");
         assert_eq!(form_decode("%E2%9C%93"), "✓");
         assert_eq!(form_decode("100%"), "100%");
@@ -1159,10 +1070,7 @@ mod tests {
         );
         assert_eq!(response.status, 302);
         let location = response.header("location").unwrap();
-        assert!(
-            location.starts_with("http://127.0.0.1:8788/cb?code="),
-            "{location}"
-        );
+        assert!(location.starts_with("http://127.0.0.1:8788/cb?code="), "{location}");
         assert!(location.ends_with("&state=s%201"), "{location}");
         let query = location.split_once('?').unwrap().1;
         form_decode_map(query)["code"].clone()
@@ -1170,10 +1078,7 @@ mod tests {
 
     fn token(state: &Shared, body: &str, accept_json: bool) -> Response {
         let headers: &[(&str, &str)] = if accept_json { &[JSON_ACCEPT] } else { &[] };
-        handle(
-            state,
-            &request("POST", "/login/oauth/access_token", headers, body),
-        )
+        handle(state, &request("POST", "/login/oauth/access_token", headers, body))
     }
 
     fn creds(code: &str) -> String {
@@ -1229,10 +1134,7 @@ mod tests {
             &request(
                 "GET",
                 "/user",
-                &[
-                    ("User-Agent", "t"),
-                    ("Authorization", &format!("Bearer {access}")),
-                ],
+                &[("User-Agent", "t"), ("Authorization", &format!("Bearer {access}"))],
                 "",
             ),
         );
@@ -1250,39 +1152,20 @@ mod tests {
         let challenge = "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
         let code = authorize_code(&state, challenge);
         let r = token(&state, &creds(&code), true);
-        assert_eq!(
-            body_json(&r)["error"],
-            "bad_verification_code",
-            "missing verifier"
-        );
+        assert_eq!(body_json(&r)["error"], "bad_verification_code", "missing verifier");
 
         let code = authorize_code(&state, challenge);
         let wrong = "x".repeat(43);
-        let r = token(
-            &state,
-            &format!("{}&code_verifier={wrong}", creds(&code)),
-            true,
-        );
-        assert_eq!(
-            body_json(&r)["error"],
-            "bad_verification_code",
-            "wrong verifier"
-        );
+        let r = token(&state, &format!("{}&code_verifier={wrong}", creds(&code)), true);
+        assert_eq!(body_json(&r)["error"], "bad_verification_code", "wrong verifier");
 
         let code = authorize_code(&state, "");
-        let r = token(
-            &state,
-            &format!("{}&redirect_uri=http%3A%2F%2Fevil%2Fcb", creds(&code)),
-            true,
-        );
+        let r =
+            token(&state, &format!("{}&redirect_uri=http%3A%2F%2Fevil%2Fcb", creds(&code)), true);
         assert_eq!(body_json(&r)["error"], "redirect_uri_mismatch");
 
         let code = authorize_code(&state, "");
-        let r = token(
-            &state,
-            &creds(&code).replace("test-client-secret", "nope"),
-            true,
-        );
+        let r = token(&state, &creds(&code).replace("test-client-secret", "nope"), true);
         assert_eq!(body_json(&r)["error"], "incorrect_client_credentials");
         // A wrong secret does not burn the code.
         let r = token(&state, &creds(&code), false);
@@ -1293,17 +1176,11 @@ mod tests {
                 && text.ends_with("&token_type=bearer&scope=read%3Auser"),
             "{text}"
         );
-        assert!(r
-            .header("content-type")
-            .unwrap()
-            .starts_with("application/x-www-form-urlencoded"));
+        assert!(r.header("content-type").unwrap().starts_with("application/x-www-form-urlencoded"));
 
         let r = token(&state, &creds("nope"), false);
         let text = String::from_utf8(r.body).unwrap();
-        assert!(
-            text.starts_with("error=bad_verification_code&error_description="),
-            "{text}"
-        );
+        assert!(text.starts_with("error=bad_verification_code&error_description="), "{text}");
     }
 
     #[test]
@@ -1314,10 +1191,7 @@ mod tests {
             get("/login/oauth/authorize?client_id=other&redirect_uri=http%3A%2F%2Fx").status,
             400
         );
-        assert_eq!(
-            get("/login/oauth/authorize?client_id=test-client-id").status,
-            400
-        );
+        assert_eq!(get("/login/oauth/authorize?client_id=test-client-id").status, 400);
         assert_eq!(
             get("/login/oauth/authorize?client_id=test-client-id&redirect_uri=http%3A%2F%2Fx&code_challenge=abc&code_challenge_method=plain").status,
             400
@@ -1325,10 +1199,7 @@ mod tests {
         let ok = get("/login/oauth/authorize?client_id=test-client-id&redirect_uri=http%3A%2F%2Fx%2Fcb%3Fnext%3D1");
         assert_eq!(ok.status, 302);
         let location = ok.header("location").unwrap();
-        assert!(
-            location.starts_with("http://x/cb?next=1&code="),
-            "{location}"
-        );
+        assert!(location.starts_with("http://x/cb?next=1&code="), "{location}");
         assert!(!location.contains("state="));
     }
 
@@ -1342,25 +1213,17 @@ mod tests {
             &request(
                 "GET",
                 "/user",
-                &[
-                    ("User-Agent", "t"),
-                    ("Authorization", &format!("token {access}")),
-                ],
+                &[("User-Agent", "t"), ("Authorization", &format!("token {access}"))],
                 "",
             ),
         );
         let me = body_json(&me);
         assert_eq!(me["id"], 42);
         assert_eq!(me["login"], "alice");
-        assert_eq!(
-            me["avatar_url"],
-            "https://avatars.githubusercontent.com/u/42?v=4"
-        );
+        assert_eq!(me["avatar_url"], "https://avatars.githubusercontent.com/u/42?v=4");
         // Static codes are reusable.
-        assert!(
-            body_json(&token(&state, &creds("test-code:42:alice"), true))["access_token"]
-                .is_string()
-        );
+        assert!(body_json(&token(&state, &creds("test-code:42:alice"), true))["access_token"]
+            .is_string());
         assert_eq!(
             body_json(&token(&state, &creds("test-code:x:alice"), true))["error"],
             "bad_verification_code"
@@ -1370,10 +1233,7 @@ mod tests {
         assert_eq!(r.status, 503);
         assert!(r.header("content-type").unwrap().starts_with("text/html"));
         let r = token(&state, &creds("malformed"), true);
-        assert_eq!(
-            (r.status, r.body.as_slice()),
-            (200, MALFORMED_HTML.as_bytes())
-        );
+        assert_eq!((r.status, r.body.as_slice()), (200, MALFORMED_HTML.as_bytes()));
 
         for (code, status, expected) in [
             ("user-api-down", 500, None),
@@ -1388,10 +1248,7 @@ mod tests {
                 &request(
                     "GET",
                     "/user",
-                    &[
-                        ("User-Agent", "t"),
-                        ("Authorization", &format!("Bearer {access}")),
-                    ],
+                    &[("User-Agent", "t"), ("Authorization", &format!("Bearer {access}"))],
                     "",
                 ),
             );
@@ -1405,30 +1262,19 @@ mod tests {
     #[test]
     fn user_rejections_and_log() {
         let state = shared();
-        let r = handle(
-            &state,
-            &request("GET", "/user", &[("Authorization", "Bearer x")], ""),
-        );
+        let r = handle(&state, &request("GET", "/user", &[("Authorization", "Bearer x")], ""));
         assert_eq!(r.status, 403);
         assert_eq!(r.body, USER_AGENT_REQUIRED.as_bytes());
         let r = handle(
             &state,
-            &request(
-                "GET",
-                "/user",
-                &[("User-Agent", "t"), ("Authorization", "Bearer nope")],
-                "",
-            ),
+            &request("GET", "/user", &[("User-Agent", "t"), ("Authorization", "Bearer nope")], ""),
         );
         assert_eq!(r.status, 401);
         assert_eq!(body_json(&r)["message"], "Bad credentials");
         let r = handle(&state, &request("GET", "/user", &[("User-Agent", "t")], ""));
         assert_eq!(r.status, 401);
         let r = handle(&state, &request("GET", "/nope", &[], ""));
-        assert_eq!(
-            (r.status, body_json(&r)),
-            (404, json!({"message": "Not Found"}))
-        );
+        assert_eq!((r.status, body_json(&r)), (404, json!({"message": "Not Found"})));
 
         let log = body_json(&handle(&state, &request("GET", "/_fake/requests", &[], "")));
         let log = log.as_array().unwrap();

@@ -16,7 +16,10 @@ fn uuid(n: u64, kind: u64) -> String {
 }
 
 fn now() -> UnixMillis {
-    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
     UnixMillis(ms as i64)
 }
 
@@ -69,7 +72,9 @@ fn main() {
         .ok()
         .and_then(|r| r.into_json().ok())
         .unwrap_or(Value::Null);
-    println!("| ops queued offline | requests | seconds | ops/s | left pending | sessions on server |");
+    println!(
+        "| ops queued offline | requests | seconds | ops/s | left pending | sessions on server |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|");
     println!(
         "| {queued} | {requests} | {seconds:.2} | {:.0} | {} | {} |",

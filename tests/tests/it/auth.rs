@@ -81,14 +81,16 @@ fn signing_in_again_keeps_the_user_and_refreshes_the_username() {
 
 #[test]
 fn a_code_github_rejects_is_401() {
-    let answer = callback(&json!({"code": "bad-code-xyz", "code_verifier": worktime_tests::TEST_VERIFIER}));
+    let answer =
+        callback(&json!({"code": "bad-code-xyz", "code_verifier": worktime_tests::TEST_VERIFIER}));
     assert_error(&answer, 401, "unauthorized");
 }
 
 #[test]
 fn github_failures_are_502() {
     for code in ["github-down", "malformed", "user-api-down", "user-malformed"] {
-        let answer = callback(&json!({ "code": code, "code_verifier": worktime_tests::TEST_VERIFIER }));
+        let answer =
+            callback(&json!({ "code": code, "code_verifier": worktime_tests::TEST_VERIFIER }));
         assert_error(&answer, 502, "upstream_failed");
     }
 }

@@ -6,7 +6,8 @@
 
 use serde_json::{json, Value};
 use worktime_api::paths::{
-    session_end, stats_repo, AUTH_REFRESH, HEALTH, LIVE_TICKET, SESSIONS, SESSIONS_START, STATS_DAILY, SYNC,
+    session_end, stats_repo, AUTH_REFRESH, HEALTH, LIVE_TICKET, SESSIONS, SESSIONS_START,
+    STATS_DAILY, SYNC,
 };
 use worktime_api::sync::{OpStatus, SyncResponse, MAX_OPS};
 use worktime_tests::model::assert_daily_matches;
@@ -21,10 +22,16 @@ fn d1_cost(answer: &Answer) -> (u32, u32) {
 
 /// One `name=N` figure of an answer's `Server-Timing` D1 entry.
 fn d1_figure(answer: &Answer, name: &str) -> u32 {
-    let header = answer.header("Server-Timing").unwrap_or_else(|| panic!("no Server-Timing: {answer:?}"));
+    let header =
+        answer.header("Server-Timing").unwrap_or_else(|| panic!("no Server-Timing: {answer:?}"));
     let number = |name: &str| -> u32 {
         let at = header.find(&format!("{name}=")).unwrap_or_else(|| panic!("{name} in {header}"));
-        header[at + name.len() + 1..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(u32::MAX)
+        header[at + name.len() + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap_or(u32::MAX)
     };
     number(name)
 }
@@ -78,8 +85,12 @@ fn every_route_at_its_worst_stays_within_50_statements() {
     assert_eq!(started.status, 201, "{}", started.body);
     within_budget("start", &started);
     let device = body["device_id"].clone();
-    let ended = authed("PATCH", &session_end(&id), &user.jwt,
-                       Some(&json!({"end_time": rfc3339(start + 24 * HOUR_MS), "device_id": device})));
+    let ended = authed(
+        "PATCH",
+        &session_end(&id),
+        &user.jwt,
+        Some(&json!({"end_time": rfc3339(start + 24 * HOUR_MS), "device_id": device})),
+    );
     assert_eq!(ended.status, 200, "{}", ended.body);
     within_budget("end of the longest session", &ended);
     for (method, path) in [
@@ -106,9 +117,12 @@ fn a_heartbeat_of_a_running_session_is_one_write_of_a_few_rows() {
         "repo_name": "hello", "pr_number": 7, "start_time": rfc3339(now - 20 * MINUTE_MS), "device_id": device});
     let started = authed("POST", SYNC, &user.jwt, Some(&json!({ "ops": [start] })));
     assert_eq!(started.status, 200, "{}", started.body);
-    let beat = |at: i64| json!({"op_id": uuid(), "type": "heartbeat", "session_id": id,
-        "at": rfc3339(at), "device_id": device});
-    let answer = authed("POST", SYNC, &user.jwt, Some(&json!({ "ops": [beat(now - 10 * MINUTE_MS)] })));
+    let beat = |at: i64| {
+        json!({"op_id": uuid(), "type": "heartbeat", "session_id": id,
+        "at": rfc3339(at), "device_id": device})
+    };
+    let answer =
+        authed("POST", SYNC, &user.jwt, Some(&json!({ "ops": [beat(now - 10 * MINUTE_MS)] })));
     let results = answer.parse::<SyncResponse>().results;
     assert_eq!(results[0].status, OpStatus::Applied, "{results:?}");
     let (statements, round_trips) = within_budget("heartbeat", &answer);

@@ -74,8 +74,12 @@ fn two_devices_tracking_at_once_keep_both_sessions_and_the_day_counts_the_union(
     start_on(&user.jwt, &b, &b_id, "bee", now - 30 * MINUTE_MS);
     start_on(&user.jwt, &a, &a_id, "ay", now - 20 * MINUTE_MS);
 
-    let beat = authed("POST", &session_heartbeat(&b_id), &user.jwt,
-                      Some(&json!({"at": rfc3339(now - 5 * MINUTE_MS), "device_id": b})));
+    let beat = authed(
+        "POST",
+        &session_heartbeat(&b_id),
+        &user.jwt,
+        Some(&json!({"at": rfc3339(now - 5 * MINUTE_MS), "device_id": b})),
+    );
     assert_eq!(beat.status, 200, "{}", beat.body);
     assert_eq!(beat.parse::<Session>().status, SessionStatus::Active);
     let a_end: Session = end_on(&user.jwt, &a, &a_id, now - 10 * MINUTE_MS).parse();
@@ -103,7 +107,8 @@ fn no_device_can_end_or_beat_for_another_devices_session() {
     let start = now_s_ms() - 10 * MINUTE_MS;
     start_on(&user.jwt, &mine, &id, "r", start);
     assert_error(&end_on(&user.jwt, &other, &id, start + MINUTE_MS), 409, "conflict");
-    let beat = authed("POST", &session_heartbeat(&id), &user.jwt, Some(&json!({"device_id": other})));
+    let beat =
+        authed("POST", &session_heartbeat(&id), &user.jwt, Some(&json!({"device_id": other})));
     assert_error(&beat, 409, "conflict");
     // Nor can a client without a device id (the legacy device), nor a stop from another device.
     assert_error(&end_on(&user.jwt, LEGACY_DEVICE_ID, &id, start + MINUTE_MS), 409, "conflict");
@@ -112,7 +117,10 @@ fn no_device_can_end_or_beat_for_another_devices_session() {
     // A start on the other device does not end it either.
     start_on(&user.jwt, &other, &uuid(), "r2", start + 5 * MINUTE_MS);
     let still = find(&user.jwt, &id);
-    assert_eq!((still.status, still.last_heartbeat.clone()), (SessionStatus::Active, rfc3339(start)));
+    assert_eq!(
+        (still.status, still.last_heartbeat.clone()),
+        (SessionStatus::Active, rfc3339(start))
+    );
 }
 
 #[test]
@@ -141,8 +149,13 @@ fn a_completed_session_is_final_and_says_so() {
     let first: Session = end_on(&user.jwt, &device, &id, start + 10 * MINUTE_MS).parse();
     let replay = end_on(&user.jwt, &device, &id, start + 10 * MINUTE_MS);
     assert_eq!((replay.status, replay.parse::<Session>()), (200, first.clone()));
-    assert_error(&end_on(&user.jwt, &device, &id, start + 15 * MINUTE_MS), 409, "session_not_active");
-    let beat = authed("POST", &session_heartbeat(&id), &user.jwt, Some(&json!({"device_id": device})));
+    assert_error(
+        &end_on(&user.jwt, &device, &id, start + 15 * MINUTE_MS),
+        409,
+        "session_not_active",
+    );
+    let beat =
+        authed("POST", &session_heartbeat(&id), &user.jwt, Some(&json!({"device_id": device})));
     assert_error(&beat, 409, "session_not_active");
     let op = json!([{"op_id": uuid(), "type": "heartbeat", "session_id": id, "device_id": device}]);
     let result = &sync(&user.jwt, op).results[0];
@@ -160,7 +173,10 @@ fn absurd_sessions_are_refused_with_nothing_written() {
                           "start_time": rfc3339(start), "device_id": device});
         let answer = authed("POST", SESSIONS_START, &user.jwt, Some(&body));
         assert_error(&answer, 422, "validation_failed");
-        assert!(answer.json()["error"]["message"].as_str().unwrap_or_default().contains("400 days"));
+        assert!(answer.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("400 days"));
     }
     assert_eq!(list_sessions(&user.jwt, "").total, 0);
 
@@ -180,12 +196,18 @@ fn the_legacy_device_keeps_old_clients_working() {
     let user = new_user();
     let (a, b) = (uuid(), uuid());
     let start = now_s_ms() - 10 * MINUTE_MS;
-    let body = |id: &str, at: i64| json!({"id": id, "repo_owner": "octo", "repo_name": "r", "pr_number": 1,
-                                          "start_time": rfc3339(at)});
+    let body = |id: &str, at: i64| {
+        json!({"id": id, "repo_owner": "octo", "repo_name": "r", "pr_number": 1,
+                                          "start_time": rfc3339(at)})
+    };
     let first = authed("POST", SESSIONS_START, &user.jwt, Some(&body(&a, start)));
     assert_eq!(first.parse::<Session>().device_id, LEGACY_DEVICE_ID);
     authed("POST", SESSIONS_START, &user.jwt, Some(&body(&b, start + MINUTE_MS)));
-    assert_eq!(find(&user.jwt, &a).duration_seconds, Some(60), "a start ends the legacy device's session");
+    assert_eq!(
+        find(&user.jwt, &a).duration_seconds,
+        Some(60),
+        "a start ends the legacy device's session"
+    );
     let stop = authed("POST", SESSIONS_STOP, &user.jwt, None);
     assert_eq!(stop.status, 200, "{}", stop.body);
     assert_eq!(stop.parse::<Session>().id, b);

@@ -10,7 +10,9 @@ use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 use worktime_api::live::{LiveTicket, CLOSE_SIGNED_OUT};
 use worktime_api::paths::{AUTH_LOGOUT_ALL, LIVE, LIVE_TICKET, SESSIONS_START};
-use worktime_tests::{assert_error, authed, base_url, call, new_user, now_s_ms, rfc3339, uuid, MINUTE_MS};
+use worktime_tests::{
+    assert_error, authed, base_url, call, new_user, now_s_ms, rfc3339, uuid, MINUTE_MS,
+};
 
 type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
 
@@ -46,7 +48,10 @@ fn next_text(socket: &mut Socket, limit: Duration) -> Option<Value> {
             Ok(Message::Text(text)) => return serde_json::from_str(text.as_str()).ok(),
             Ok(_) => {}
             Err(tungstenite::Error::Io(err))
-                if matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
             Err(_) => return None,
         }
     }
@@ -61,7 +66,10 @@ fn close_code(socket: &mut Socket, limit: Duration) -> Option<u16> {
             Ok(Message::Close(frame)) => return frame.map(|f| u16::from(f.code)),
             Ok(_) => {}
             Err(tungstenite::Error::Io(err))
-                if matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
             Err(_) => return None,
         }
     }
@@ -78,14 +86,22 @@ fn start(jwt: &str, device: &str) {
 fn the_upgrade_needs_a_fresh_ticket_used_once() {
     let user = new_user();
     assert_eq!(open("").err(), Some(401));
-    assert_eq!(open(&format!("{}.0123456789abcdef", user.user_id)).err(), Some(401), "a made-up ticket");
+    assert_eq!(
+        open(&format!("{}.0123456789abcdef", user.user_id)).err(),
+        Some(401),
+        "a made-up ticket"
+    );
     let good = ticket(&user.jwt);
     let socket = open(&good);
     assert!(socket.is_ok(), "a fresh ticket opens the socket");
     assert_eq!(open(&good).err(), Some(401), "a ticket works once");
     // Without a token, no ticket; a plain GET is no upgrade.
     assert_error(&call("POST", LIVE_TICKET, &[], None), 401, "unauthorized");
-    assert_error(&call("GET", &format!("{LIVE}?ticket={}", ticket(&user.jwt)), &[], None), 400, "invalid_request");
+    assert_error(
+        &call("GET", &format!("{LIVE}?ticket={}", ticket(&user.jwt)), &[], None),
+        400,
+        "invalid_request",
+    );
 }
 
 #[test]
@@ -106,7 +122,11 @@ fn a_write_of_the_user_reaches_every_socket_and_nobody_elses() {
         assert_eq!(message.as_object().map(|o| o.len()), Some(3), "nothing else: {message}");
     }
     println!("live: write to message in {:?}", sent.elapsed());
-    assert_eq!(next_text(&mut other, Duration::from_millis(800)), None, "another user's socket hears nothing");
+    assert_eq!(
+        next_text(&mut other, Duration::from_millis(800)),
+        None,
+        "another user's socket hears nothing"
+    );
     // A read changes nothing and sends nothing.
     authed("GET", worktime_api::paths::SESSIONS, &user.jwt, None);
     assert_eq!(next_text(&mut first, Duration::from_millis(800)), None);
@@ -121,6 +141,7 @@ fn sign_out_everywhere_closes_the_users_sockets() {
     assert_eq!(authed("POST", AUTH_LOGOUT_ALL, &user.jwt, None).status, 200);
     assert_eq!(close_code(&mut socket, Duration::from_secs(5)), Some(CLOSE_SIGNED_OUT));
     other.send(Message::text("ping")).expect("ping");
-    let pong = next_text(&mut other, Duration::from_secs(5)).expect("the stranger's socket stays open");
+    let pong =
+        next_text(&mut other, Duration::from_secs(5)).expect("the stranger's socket stays open");
     assert_eq!(pong["type"], "pong");
 }

@@ -177,7 +177,10 @@ fn migrations_apply_roll_back_and_apply_again() {
     }
     assert_eq!(full.applied, [FIRST, SECOND, THIRD, FOURTH, FIFTH, SIXTH, SEVENTH]);
     let sql = full.sessions_sql();
-    assert!(sql.contains("device_id") && sql.contains("attributed_seconds"), "0003's time_sessions: {full:?}");
+    assert!(
+        sql.contains("device_id") && sql.contains("attributed_seconds"),
+        "0003's time_sessions: {full:?}"
+    );
     assert!(full.tables["users"].contains("token_version"), "0004's users: {full:?}");
 
     roll_back(&state, SEVENTH);
@@ -185,7 +188,10 @@ fn migrations_apply_roll_back_and_apply_again() {
     roll_back(&state, FIFTH);
     roll_back(&state, FOURTH);
     let third = snapshot(&state);
-    assert!(!third.has("revoked_sign_ins") && !third.tables["users"].contains("token_version"), "{third:?}");
+    assert!(
+        !third.has("revoked_sign_ins") && !third.tables["users"].contains("token_version"),
+        "{third:?}"
+    );
     assert_eq!(third.applied, [FIRST, SECOND, THIRD]);
 
     roll_back(&state, THIRD);
@@ -216,7 +222,16 @@ fn migrations_apply_roll_back_and_apply_again() {
     roll_back(&state, SECOND);
     roll_back(&state, FIRST);
     let empty = snapshot(&state);
-    for table in ["users", "time_sessions", "daily_stats", "sync_ops", "ending_guard", "ledger_fence", "revoked_sign_ins", "hourly_stats"] {
+    for table in [
+        "users",
+        "time_sessions",
+        "daily_stats",
+        "sync_ops",
+        "ending_guard",
+        "ledger_fence",
+        "revoked_sign_ins",
+        "hourly_stats",
+    ] {
         assert!(!empty.has(table), "{table} after rolling everything back: {empty:?}");
     }
     assert!(empty.applied.is_empty(), "{empty:?}");
@@ -249,7 +264,12 @@ fn migration_0003_keeps_existing_rows_and_so_does_its_rollback() {
         .iter()
         .map(|r| {
             let text = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
-            (text("id"), text("device_id"), r["attributed_seconds"].as_i64().unwrap_or(-1), text("status"))
+            (
+                text("id"),
+                text("device_id"),
+                r["attributed_seconds"].as_i64().unwrap_or(-1),
+                text("status"),
+            )
         })
         .collect();
     assert_eq!(
@@ -274,7 +294,13 @@ fn migration_0003_keeps_existing_rows_and_so_does_its_rollback() {
     let rows = query(&state, "SELECT id, status, end_ms FROM time_sessions ORDER BY id");
     let got: Vec<(String, String, Option<i64>)> = rows
         .iter()
-        .map(|r| (r["id"].as_str().unwrap_or_default().into(), r["status"].as_str().unwrap_or_default().into(), r["end_ms"].as_i64()))
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or_default().into(),
+                r["status"].as_str().unwrap_or_default().into(),
+                r["end_ms"].as_i64(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -301,7 +327,9 @@ fn migration_0007_rolls_up_the_buckets_that_exist() {
     let rows = query(&state, "SELECT hour_ms, seconds, starts, running_in FROM hourly_stats WHERE user_id = 9 ORDER BY hour_ms");
     let got: Vec<[i64; 4]> = rows
         .iter()
-        .map(|r| ["hour_ms", "seconds", "starts", "running_in"].map(|k| r[k].as_i64().unwrap_or(-1)))
+        .map(|r| {
+            ["hour_ms", "seconds", "starts", "running_in"].map(|k| r[k].as_i64().unwrap_or(-1))
+        })
         .collect();
     // Seconds and starts add up; what runs into an hour is what runs into its first bucket.
     assert_eq!(got, vec![[7_200_000, 900, 2, 2], [10_800_000, 60, 0, 0]]);

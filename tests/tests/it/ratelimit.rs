@@ -97,7 +97,8 @@ fn requests_without_a_valid_token_are_limited_per_client_address() {
     if refused.is_none() && crossed {
         (successes, refused, crossed) = hammer_with(401, || unauthenticated(&address, None));
     }
-    let refused = refused.unwrap_or_else(|| panic!("no 429 within {MAX_REQUESTS} ({successes} answered 401)"));
+    let refused = refused
+        .unwrap_or_else(|| panic!("no 429 within {MAX_REQUESTS} ({successes} answered 401)"));
     assert_error(&refused, 429, "rate_limited");
     assert!(refused.header("retry-after").is_some(), "429 carries Retry-After");
     if !crossed {

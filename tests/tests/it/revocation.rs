@@ -5,7 +5,8 @@
 use serde_json::{json, Value};
 use worktime_api::auth::{AuthResponse, SignOutScope, SignedOut};
 use worktime_api::paths::{
-    AUTH_CALLBACK, AUTH_LOGOUT, AUTH_LOGOUT_ALL, AUTH_REFRESH, LIVE_TICKET, SESSIONS, STATS_DAILY, SYNC,
+    AUTH_CALLBACK, AUTH_LOGOUT, AUTH_LOGOUT_ALL, AUTH_REFRESH, LIVE_TICKET, SESSIONS, STATS_DAILY,
+    SYNC,
 };
 use worktime_tests::{assert_error, authed, call, new_user, sign_in, unique_github_id, SignedIn};
 

@@ -120,7 +120,11 @@ fn end_completes_with_the_exact_duration_and_only_its_replay_answers_200() {
     let later = json!({"end_time": rfc3339(start + 500 * SECOND_MS)});
     let answer = authed("PATCH", &session_end(&id), &user.jwt, Some(&later));
     assert_error(&answer, 409, "session_not_active");
-    assert_eq!(list_sessions(&user.jwt, "").sessions, vec![ended], "a different end changes nothing");
+    assert_eq!(
+        list_sessions(&user.jwt, "").sessions,
+        vec![ended],
+        "a different end changes nothing"
+    );
 }
 
 #[test]

@@ -3,7 +3,9 @@
 //! Accepted times come back as UTC, whole seconds.
 
 use serde_json::{json, Value};
-use worktime_api::paths::{session_end, session_heartbeat, SESSIONS, SESSIONS_START, SESSIONS_STOP, SYNC};
+use worktime_api::paths::{
+    session_end, session_heartbeat, SESSIONS, SESSIONS_START, SESSIONS_STOP, SYNC,
+};
 use worktime_api::sessions::Session;
 use worktime_tests::{
     assert_error, authed, call, end_session, list_sessions, new_user, now_ms, now_s_ms, rfc3339,
@@ -228,12 +230,17 @@ fn stop_validates_its_body_like_every_other_route() {
     start_session(&user.jwt, &id, ("octo", "repo", 4), Some(start), None);
     let before = list_sessions(&user.jwt, "");
     assert_error(&post_raw(SESSIONS_STOP, &user.jwt, r#"{"foo":1}"#), 400, "invalid_json");
-    assert_error(&post_raw(SESSIONS_STOP, &user.jwt, r#"{"end_time":"later"}"#), 422, "validation_failed");
+    assert_error(
+        &post_raw(SESSIONS_STOP, &user.jwt, r#"{"end_time":"later"}"#),
+        422,
+        "validation_failed",
+    );
     let big = format!("{{}}{}", " ".repeat(70 * 1024));
     assert_error(&post_raw(SESSIONS_STOP, &user.jwt, &big), 413, "payload_too_large");
     assert_eq!(list_sessions(&user.jwt, ""), before, "nothing was written");
     let end = start + 5 * MINUTE_MS;
-    let stopped = post_raw(SESSIONS_STOP, &user.jwt, &json!({"end_time": rfc3339(end)}).to_string());
+    let stopped =
+        post_raw(SESSIONS_STOP, &user.jwt, &json!({"end_time": rfc3339(end)}).to_string());
     assert_eq!(stopped.status, 200, "{}", stopped.body);
     assert_eq!(stopped.parse::<Session>().duration_seconds, Some(300), "end_time is honoured");
 }
@@ -275,5 +282,9 @@ fn chunked_bodies_over_64_kib_are_413_too() {
     big.resize(worktime_api::MAX_BODY_BYTES + 6 * 1024, b' ');
     assert_eq!(post_chunked(SESSIONS_START, &user.jwt, &big), 413);
     assert_eq!(list_sessions(&user.jwt, "").total, 0, "nothing was written");
-    assert_eq!(post_chunked(SESSIONS_START, &user.jwt, json.as_bytes()), 201, "a small chunked body is read");
+    assert_eq!(
+        post_chunked(SESSIONS_START, &user.jwt, json.as_bytes()),
+        201,
+        "a small chunked body is read"
+    );
 }

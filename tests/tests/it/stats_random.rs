@@ -9,11 +9,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use serde_json::json;
 use worktime_api::paths::stats_repo;
+use worktime_api::paths::SYNC;
 use worktime_api::sessions::SessionStatus;
 use worktime_api::stats::RepoStats;
-use serde_json::json;
-use worktime_api::paths::SYNC;
 use worktime_api::sync::{OpStatus, SyncResponse};
 use worktime_tests::model::{assert_daily_matches, expected_owned_days, owned_seconds, Lcg, Owned};
 use worktime_tests::{
@@ -208,7 +208,8 @@ fn three_devices_syncing_at_once_keep_statistics_equal_to_a_recomputation() {
             std::thread::spawn(move || device_workload(jwt, device, seed + n, now))
         })
         .collect();
-    let mut made: Vec<Made> = threads.into_iter().flat_map(|t| t.join().expect("device thread")).collect();
+    let mut made: Vec<Made> =
+        threads.into_iter().flat_map(|t| t.join().expect("device thread")).collect();
 
     let list = list_sessions(&user.jwt, "limit=100");
     assert_eq!(list.total, made.len() as i64, "seed {seed}: every session stored once");
@@ -216,9 +217,16 @@ fn three_devices_syncing_at_once_keep_statistics_equal_to_a_recomputation() {
     let stored: Vec<(String, i64, i64)> = list
         .sessions
         .iter()
-        .map(|s| (s.id.clone(), parse_time(&s.start_time), parse_time(s.end_time.as_deref().unwrap_or_default())))
+        .map(|s| {
+            (
+                s.id.clone(),
+                parse_time(&s.start_time),
+                parse_time(s.end_time.as_deref().unwrap_or_default()),
+            )
+        })
         .collect();
-    let mut expected: Vec<(String, i64, i64)> = made.iter().map(|m| (m.id.clone(), m.start, m.end)).collect();
+    let mut expected: Vec<(String, i64, i64)> =
+        made.iter().map(|m| (m.id.clone(), m.start, m.end)).collect();
     let mut got = stored.clone();
     expected.sort();
     got.sort();
@@ -228,7 +236,10 @@ fn three_devices_syncing_at_once_keep_statistics_equal_to_a_recomputation() {
     for tz in [0, 330, 7, -300] {
         let stats = assert_daily_matches(&user.jwt, &intervals, 3, tz);
         let union: i64 = owned_seconds(&owned(&made)).iter().sum();
-        assert_eq!(stats.total_duration_seconds, union, "seed {seed}: overlaps counted once at {tz}");
+        assert_eq!(
+            stats.total_duration_seconds, union,
+            "seed {seed}: overlaps counted once at {tz}"
+        );
     }
     let mut repo_sum = 0;
     for (owner, name) in REPOS {

@@ -37,7 +37,9 @@ pub use self::live::{Live, LiveCommand, LiveConfig, LiveError, LiveEvent, LiveSt
 pub use self::signout::{SignOutResult, SignOutScope};
 pub use self::snapshot::{SnapshotError, SNAPSHOT_VERSION};
 pub use self::status::{FailedItem, RejectedItem, Status, SyncReason};
-pub use self::tracking::{implicit_end_op_id, silent_end_op_id, LocalSession, StartInput, SyncState, TrackingError};
+pub use self::tracking::{
+    implicit_end_op_id, silent_end_op_id, LocalSession, StartInput, SyncState, TrackingError,
+};
 pub use self::wire::{Outcome, Transmit};
 
 use self::round::Round;

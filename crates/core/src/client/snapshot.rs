@@ -129,14 +129,16 @@ pub(crate) fn read(text: &str) -> Result<State, SnapshotError> {
         SNAPSHOT_VERSION => text,
         other => return Err(SnapshotError::UnsupportedVersion(other)),
     };
-    let read: Read = serde_json::from_str(text)
-        .map_err(|error| SnapshotError::Malformed(error.to_string()))?;
+    let read: Read =
+        serde_json::from_str(text).map_err(|error| SnapshotError::Malformed(error.to_string()))?;
     Ok(State { config: read.state.config.normalized(), ..read.state })
 }
 
 /// Version 1 → 2: no device id anywhere yet.
 fn migrate_v1(value: &mut serde_json::Value) {
-    let Some(tracker) = value.pointer_mut("/state/tracker").and_then(serde_json::Value::as_object_mut) else {
+    let Some(tracker) =
+        value.pointer_mut("/state/tracker").and_then(serde_json::Value::as_object_mut)
+    else {
         return;
     };
     tracker.insert("device_id".into(), serde_json::Value::Null);

@@ -56,7 +56,8 @@ impl Engine {
             return;
         }
         if let Some(round) = &self.state.round {
-            let urgent = matches!(reason, SyncReason::Manual | SyncReason::Reconnect | SyncReason::SignIn);
+            let urgent =
+                matches!(reason, SyncReason::Manual | SyncReason::Reconnect | SyncReason::SignIn);
             if !urgent || self.in_flight.is_some() || round.retry.server_wait {
                 return;
             }

@@ -253,7 +253,8 @@ impl Tracker {
             Some(record) if self.active => record,
             _ => return Err(TrackingError::NoActiveSession),
         };
-        let end_ms = truncate_to_second(now).0.max(record.start_ms).min(record.start_ms + MAX_SESSION_MS);
+        let end_ms =
+            truncate_to_second(now).0.max(record.start_ms).min(record.start_ms + MAX_SESSION_MS);
         record.end_ms = Some(end_ms);
         self.active = false;
         Ok(SyncOp {

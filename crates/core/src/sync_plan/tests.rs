@@ -400,7 +400,10 @@ fn the_window_around_ops_reaches_one_session_length_each_side_when_they_are_clos
     let t = NOW - HOUR;
     let max = Limits::default().max_session_ms;
     let ops = [start(1, 1, t), end(2, 1, t + 10 * MIN)];
-    assert_eq!(window_around(&ops, UnixMillis(NOW), Limits::default()), Some((t - max, t + 10 * MIN + max)));
+    assert_eq!(
+        window_around(&ops, UnixMillis(NOW), Limits::default()),
+        Some((t - max, t + 10 * MIN + max))
+    );
     // Heartbeats only, and ops spread over more than a session's length: no window.
     assert_eq!(window_around(&[heartbeat(3, 1, t)], UnixMillis(NOW), Limits::default()), None);
     let spread = [start(4, 2, t - max - MIN), end(5, 2, t)];

@@ -7,7 +7,8 @@ use worktime_api::auth::User;
 use worktime_api::paths;
 use worktime_api::ErrorCode;
 use worktime_core::client::{
-    implicit_end_op_id, silent_end_op_id, Engine, EngineConfig, Outcome, StartInput, SyncReason, Transmit,
+    implicit_end_op_id, silent_end_op_id, Engine, EngineConfig, Outcome, StartInput, SyncReason,
+    Transmit,
 };
 use worktime_core::time::UnixMillis;
 

@@ -115,7 +115,10 @@ fn after_a_crash_the_session_ends_at_its_last_local_heartbeat() {
     assert_eq!(engine.active_session(), None);
     let ops = sent_ops(&poll(&mut engine, later));
     assert_eq!(ops.len(), 1);
-    assert_eq!((ops[0].op_type, ops[0].op_id.clone()), (OpType::End, silent_end_op_id(&uuid(1_001))));
+    assert_eq!(
+        (ops[0].op_type, ops[0].op_id.clone()),
+        (OpType::End, silent_end_op_id(&uuid(1_001)))
+    );
     assert_eq!(ops[0].end_time.as_deref(), Some("2026-11-18T11:13:40Z"));
 }
 
@@ -131,7 +134,10 @@ fn every_tracking_call_ends_a_silent_session_first() {
     // A heartbeat after the gap: it ended; the shell's next look starts a new session.
     let mut engine = signed_out();
     start(&mut engine, T0, 1);
-    assert_eq!(engine.heartbeat(now(T0 + 6 * MINUTE), uuid(2)), Err(TrackingError::NoActiveSession));
+    assert_eq!(
+        engine.heartbeat(now(T0 + 6 * MINUTE), uuid(2)),
+        Err(TrackingError::NoActiveSession)
+    );
     assert_eq!(engine.history(1, 0)[0].end_ms, Some(T0));
     // An end after the gap ends at the last heartbeat, whatever time it names.
     let mut engine = signed_out();

@@ -150,7 +150,11 @@ fn a_manual_sync_or_reconnect_cuts_a_backoff_wait_short_but_not_a_retry_after() 
     let retried = engine.poll_transmit(now(T0 + 500)).expect("a manual sync sends at once");
     assert_eq!(sent_ids(&retried), sent_ids(&first));
 
-    engine.handle_response(now(T0 + 600), retried.id, Outcome::Http { status: 429, retry_after_seconds: Some(30), body: String::new() });
+    engine.handle_response(
+        now(T0 + 600),
+        retried.id,
+        Outcome::Http { status: 429, retry_after_seconds: Some(30), body: String::new() },
+    );
     engine.request_sync(now(T0 + 700), SyncReason::Reconnect);
     assert!(engine.poll_transmit(now(T0 + 700)).is_none(), "the server's Retry-After is honoured");
     assert_eq!(engine.poll_timeout(), Some(now(T0 + 600 + 30_000)));
