@@ -2,11 +2,9 @@
 
 use serde::Deserialize;
 use worker::{Request, Response};
-use worktime_api::stats::{
-    DailyStats, DayTotals, PrTotals, RepoStats, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS,
-};
+use worktime_api::stats::{PrTotals, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS};
 use worktime_api::ErrorCode;
-use worktime_core::stats::{self, DayStat, LocalRange};
+use worktime_core::stats::{self, report, DayStat, LocalRange};
 use worktime_core::time::UnixMillis;
 use worktime_core::validate;
 
@@ -31,7 +29,7 @@ async fn days(
     range: &LocalRange,
     offset: i32,
     repo: Option<(&str, &str)>,
-) -> Handled<Vec<DayTotals>> {
+) -> Handled<Vec<DayStat>> {
     let from_buckets = if stats::buckets_align(offset) {
         let rows = store::day_totals(db, user_id, range.from_ms, range.to_ms, offset, repo).await?;
         stats::days_from_totals(&rows, range, offset)
@@ -45,16 +43,7 @@ async fn days(
             stats::days_from_spans(&spans, range, repo)
         }
     };
-    Ok(days.iter().map(day_totals).collect())
-}
-
-fn day_totals(day: &DayStat) -> DayTotals {
-    DayTotals {
-        date: day.date.format("%Y-%m-%d").to_string(),
-        total_duration_seconds: day.total_seconds,
-        session_count: day.session_count,
-        avg_session_seconds: day.avg_session_seconds,
-    }
+    Ok(days)
 }
 
 pub async fn daily(req: &Request, db: &Db, user_id: i64, now: UnixMillis) -> Handled<Response> {
@@ -62,15 +51,7 @@ pub async fn daily(req: &Request, db: &Db, user_id: i64, now: UnixMillis) -> Han
     query.only(&["days", "tz_offset_minutes"])?;
     let (offset, range) = range_of(&query, now)?;
     let days = days(db, user_id, &range, offset, None).await?;
-    let body = DailyStats {
-        from: days.first().map(|d| d.date.clone()).unwrap_or_default(),
-        to: days.last().map(|d| d.date.clone()).unwrap_or_default(),
-        total_duration_seconds: days.iter().map(|d| d.total_duration_seconds).sum(),
-        session_count: days.iter().map(|d| d.session_count).sum(),
-        tz_offset_minutes: offset,
-        days,
-    };
-    Ok(respond::private_json(200, &body)?)
+    Ok(respond::private_json(200, &report::daily_stats(&days, offset))?)
 }
 
 #[derive(Deserialize)]
@@ -132,14 +113,6 @@ pub async fn repo(
     })
     .collect();
     let days = days(db, user_id, &range, offset, Some((owner, name))).await?;
-    let body = RepoStats {
-        repo_owner: owner.to_owned(),
-        repo_name: name.to_owned(),
-        total_duration_seconds: prs.iter().map(|p| p.total_duration_seconds).sum(),
-        session_count: prs.iter().map(|p| p.session_count).sum(),
-        prs,
-        days,
-        tz_offset_minutes: offset,
-    };
+    let body = report::repo_stats(owner, name, prs, &days, offset);
     Ok(respond::private_json(200, &body)?)
 }

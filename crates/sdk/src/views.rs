@@ -95,24 +95,7 @@ pub async fn stats(context: &Context, days: u32) -> StatsResult {
     let ended: Vec<(i64, i64)> =
         context.local.iter().filter_map(|s| s.end_ms.map(|end| (s.start_ms, end))).collect();
     let per_day = stats::days_from_sessions(&ended, &range, offset);
-    let days: Vec<worktime_api::stats::DayTotals> = per_day
-        .iter()
-        .map(|d| worktime_api::stats::DayTotals {
-            // `NaiveDate`'s Display is `%Y-%m-%d`, without a runtime strftime parser.
-            date: d.date.to_string(),
-            total_duration_seconds: d.total_seconds,
-            session_count: d.session_count,
-            avg_session_seconds: d.avg_session_seconds,
-        })
-        .collect();
-    let stats = DailyStats {
-        from: days.first().map(|d| d.date.clone()).unwrap_or_default(),
-        to: days.last().map(|d| d.date.clone()).unwrap_or_default(),
-        total_duration_seconds: days.iter().map(|d| d.total_duration_seconds).sum(),
-        session_count: days.iter().map(|d| d.session_count).sum(),
-        tz_offset_minutes: offset,
-        days,
-    };
+    let stats = stats::report::daily_stats(&per_day, offset);
     StatsResult { source: Source::Local, stats }
 }
 

@@ -1,0 +1,165 @@
+//! The statistics answers as the contract shapes them, assembled from the core's per-day
+//! arithmetic: the worker answers with them and the SDK computes the same shapes from
+//! local history when the server cannot be asked.
+
+use std::collections::BTreeMap;
+
+use worktime_api::stats::{DailyStats, DayTotals, PrTotals, RepoStats};
+
+use super::DayStat;
+use crate::time::UnixMillis;
+
+/// One day as the contract writes it (`YYYY-MM-DD`; `NaiveDate`'s `Display`, which needs
+/// no `strftime` parser in the SDK's wasm).
+pub fn day_totals(day: &DayStat) -> DayTotals {
+    DayTotals {
+        date: day.date.to_string(),
+        total_duration_seconds: day.total_seconds,
+        session_count: day.session_count,
+        avg_session_seconds: day.avg_session_seconds,
+    }
+}
+
+/// `GET /api/stats/daily`'s answer for the days of one range, oldest first.
+pub fn daily_stats(days: &[DayStat], tz_offset_minutes: i32) -> DailyStats {
+    let days: Vec<DayTotals> = days.iter().map(day_totals).collect();
+    DailyStats {
+        from: days.first().map(|d| d.date.clone()).unwrap_or_default(),
+        to: days.last().map(|d| d.date.clone()).unwrap_or_default(),
+        total_duration_seconds: days.iter().map(|d| d.total_duration_seconds).sum(),
+        session_count: days.iter().map(|d| d.session_count).sum(),
+        tz_offset_minutes,
+        days,
+    }
+}
+
+/// One ended session as the breakdown counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedSession<'a> {
+    pub repo_owner: &'a str,
+    pub repo_name: &'a str,
+    pub pr_number: i64,
+    pub end_ms: i64,
+    /// The seconds it counts for: attributed seconds on the server (overlaps once), its
+    /// length locally.
+    pub seconds: i64,
+}
+
+/// Per-PR totals of one repository's ended sessions, most recently worked first (ties
+/// by PR number), as in `GET /api/stats/repo/{owner}/{name}`.
+pub fn pr_totals<'a>(sessions: impl IntoIterator<Item = EndedSession<'a>>) -> Vec<PrTotals> {
+    let mut per_pr: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+    for session in sessions {
+        let slot = per_pr.entry(session.pr_number).or_insert((0, 0, i64::MIN));
+        slot.0 = slot.0.saturating_add(session.seconds.max(0));
+        slot.1 += 1;
+        slot.2 = slot.2.max(session.end_ms);
+    }
+    let mut rows: Vec<(i64, (i64, i64, i64))> = per_pr.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .2.cmp(&a.1 .2).then(a.0.cmp(&b.0)));
+    rows.into_iter()
+        .map(|(pr_number, (total, count, last_end))| PrTotals {
+            pr_number,
+            total_duration_seconds: total,
+            session_count: count,
+            last_worked: UnixMillis(last_end).to_rfc3339(),
+        })
+        .collect()
+}
+
+/// `GET /api/stats/repo/{owner}/{name}`'s answer from its per-PR rows and its days.
+pub fn repo_stats(
+    owner: &str,
+    name: &str,
+    prs: Vec<PrTotals>,
+    days: &[DayStat],
+    tz_offset_minutes: i32,
+) -> RepoStats {
+    RepoStats {
+        repo_owner: owner.to_owned(),
+        repo_name: name.to_owned(),
+        total_duration_seconds: prs.iter().map(|p| p.total_duration_seconds).sum(),
+        session_count: prs.iter().map(|p| p.session_count).sum(),
+        prs,
+        days: days.iter().map(day_totals).collect(),
+        tz_offset_minutes,
+    }
+}
+
+/// One repository's share of a breakdown: its totals and its PRs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RepoTotals {
+    pub repo_owner: String,
+    pub repo_name: String,
+    pub total_duration_seconds: i64,
+    pub session_count: i64,
+    /// Most recently worked first.
+    pub prs: Vec<PrTotals>,
+}
+
+/// Ended sessions grouped per repository (names compared case-insensitively, as GitHub
+/// does; the first spelling seen is kept), largest total first, ties by name.
+pub fn breakdown<'a>(sessions: impl IntoIterator<Item = EndedSession<'a>>) -> Vec<RepoTotals> {
+    let mut per_repo: BTreeMap<(String, String), (&'a str, &'a str, Vec<EndedSession<'a>>)> =
+        BTreeMap::new();
+    for session in sessions {
+        let key = (session.repo_owner.to_lowercase(), session.repo_name.to_lowercase());
+        let entry =
+            per_repo.entry(key).or_insert((session.repo_owner, session.repo_name, Vec::new()));
+        entry.2.push(session);
+    }
+    let mut repos: Vec<RepoTotals> = per_repo
+        .into_values()
+        .map(|(owner, name, sessions)| {
+            let prs = pr_totals(sessions);
+            RepoTotals {
+                repo_owner: owner.to_owned(),
+                repo_name: name.to_owned(),
+                total_duration_seconds: prs.iter().map(|p| p.total_duration_seconds).sum(),
+                session_count: prs.iter().map(|p| p.session_count).sum(),
+                prs,
+            }
+        })
+        .collect();
+    repos.sort_by(|a, b| {
+        b.total_duration_seconds
+            .cmp(&a.total_duration_seconds)
+            .then_with(|| a.repo_owner.to_lowercase().cmp(&b.repo_owner.to_lowercase()))
+            .then_with(|| a.repo_name.to_lowercase().cmp(&b.repo_name.to_lowercase()))
+    });
+    repos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ended(owner: &'static str, pr: i64, end_ms: i64, seconds: i64) -> EndedSession<'static> {
+        EndedSession { repo_owner: owner, repo_name: "r", pr_number: pr, end_ms, seconds }
+    }
+
+    #[test]
+    fn prs_are_summed_and_the_latest_worked_comes_first() {
+        let prs =
+            pr_totals([ended("o", 1, 5_000, 10), ended("o", 2, 9_000, 5), ended("o", 1, 1_000, 7)]);
+        assert_eq!(prs.iter().map(|p| p.pr_number).collect::<Vec<_>>(), [2, 1]);
+        assert_eq!((prs[1].total_duration_seconds, prs[1].session_count), (17, 2));
+        assert_eq!(prs[1].last_worked, UnixMillis(5_000).to_rfc3339());
+    }
+
+    #[test]
+    fn repos_group_case_insensitively_largest_first() {
+        let repos =
+            breakdown([ended("Acme", 1, 1, 10), ended("acme", 2, 2, 10), ended("zed", 1, 3, 30)]);
+        assert_eq!(repos.len(), 2);
+        assert_eq!((repos[0].repo_owner.as_str(), repos[0].total_duration_seconds), ("zed", 30));
+        assert_eq!((repos[1].repo_owner.as_str(), repos[1].session_count), ("Acme", 2));
+        assert_eq!(repos[1].prs.len(), 2);
+    }
+
+    #[test]
+    fn negative_seconds_never_subtract() {
+        let prs = pr_totals([ended("o", 1, 1, -5), ended("o", 1, 2, 4)]);
+        assert_eq!(prs[0].total_duration_seconds, 4);
+    }
+}
