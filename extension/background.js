@@ -3,9 +3,12 @@
 // MV3 rules followed here: every listener is registered synchronously at top level; the
 // wasm module is initialised lazily inside handlers (no top-level await, no dynamic
 // import()); nothing lives only in memory — the SDK saves its state to
-// chrome.storage.local before every request, and alarms are re-created at every start.
+// chrome.storage.local before every request, and its one alarm is re-armed at every start.
 // Decisions (what to track, when to retry, when to reconnect the live socket) live in the
-// SDK; this file only moves events, timers and messages.
+// SDK; this file only moves events, timers and messages. Timers: the SDK keeps one timer
+// table (retry, periodic sync, heartbeat, live reconnect); this file arms the one alarm
+// `nextAlarm()` names and reports it to `onAlarm`, and on a fired "heartbeat" looks at
+// the browser again. Timers due within 25 s the SDK fires itself (`onTimer`).
 //
 // Live updates: while a popup is open it holds a port named "live"; with at least one such
 // port the SDK keeps a WebSocket to the backend (`sdk.live`) and every event it reports is
@@ -17,9 +20,6 @@ import init, { WorkTime } from "./pkg/worktime_sdk.js";
 
 const SETTINGS_KEY = "worktime.settings";
 const DEFAULTS = { backendUrl: "http://127.0.0.1:8787", idleSeconds: 300, alwaysTrack: [], neverTrack: [] };
-const SYNC_ALARM = "worktime-sync"; // every 15 minutes
-const RETRY_ALARM = "worktime-retry"; // the SDK's next retry, when further than its own timers reach
-const HEARTBEAT_ALARM = "worktime-heartbeat"; // every minute while a session runs
 
 let wasm = null;
 let client = null;
@@ -37,7 +37,9 @@ function sdk() {
     await wasm;
     const { backendUrl, idleSeconds } = await settings();
     chrome.idle.setDetectionInterval(idleSeconds);
-    return WorkTime.init({ baseUrl: backendUrl, storage: "chrome" });
+    const worktime = await WorkTime.init({ baseUrl: backendUrl, storage: "chrome" });
+    worktime.onTimer((fired) => timersFired(worktime, fired).catch((error) => console.warn("WorkTime:", error)));
+    return worktime;
   })().catch((error) => {
     client = null;
     throw error;
@@ -67,21 +69,26 @@ async function observeNow() {
     alwaysTrack,
     neverTrack,
   });
-  await armAlarms(worktime, active);
+  await armAlarm(worktime);
   return active;
 }
 
 const evaluate = () => serially(observeNow);
 
-async function armAlarms(worktime, active) {
-  if (!(await chrome.alarms.get(SYNC_ALARM))) {
-    await chrome.alarms.create(SYNC_ALARM, { periodInMinutes: 15 });
+/** Arms the one alarm for the SDK's earliest timer (a past instant fires at once). */
+async function armAlarm(worktime) {
+  const next = worktime.nextAlarm();
+  if (next) await chrome.alarms.create(next.name, { when: Math.max(next.when, Date.now()) });
+  else await chrome.alarms.clearAll();
+}
+
+/** What fired timers ask of the shell: on "heartbeat", look at the browser again. */
+async function timersFired(worktime, fired) {
+  if (fired.includes("heartbeat")) {
+    const active = await evaluate();
+    if (active) await worktime.heartbeat();
   }
-  const heartbeat = await chrome.alarms.get(HEARTBEAT_ALARM);
-  if (active && !heartbeat) await chrome.alarms.create(HEARTBEAT_ALARM, { periodInMinutes: 1 });
-  if (!active && heartbeat) await chrome.alarms.clear(HEARTBEAT_ALARM);
-  const wake = worktime.nextWakeAt();
-  if (wake && wake > Date.now() + 25_000) await chrome.alarms.create(RETRY_ALARM, { when: wake });
+  await armAlarm(worktime);
 }
 
 function base64url(bytes) {
@@ -112,6 +119,14 @@ async function signIn() {
 
 async function answer(message) {
   const worktime = await sdk();
+  try {
+    return await handle(worktime, message);
+  } finally {
+    await armAlarm(worktime).catch(() => {});
+  }
+}
+
+async function handle(worktime, message) {
   switch (message?.type) {
     case "page":
       await evaluate();
@@ -198,13 +213,7 @@ chrome.idle.onStateChanged.addListener(() => evaluate());
 
 chrome.alarms.onAlarm.addListener(async (alarm) => {
   const worktime = await sdk();
-  if (alarm.name === HEARTBEAT_ALARM) {
-    const active = await evaluate();
-    if (active) await worktime.heartbeat();
-  } else {
-    await worktime.onAlarm(alarm.name);
-  }
-  await armAlarms(worktime, worktime.activeSession());
+  await timersFired(worktime, await worktime.onAlarm(alarm.name));
 });
 
 chrome.runtime.onStartup.addListener(() => evaluate());
@@ -214,5 +223,6 @@ self.addEventListener("online", () => sdk().then((worktime) => worktime.onOnline
 // For DevTools and the end-to-end tests.
 globalThis.worktime = { sdk, evaluate, settings, settingsChanged: () => answer({ type: "settingsChanged" }) };
 
-// A (re)started worker re-creates its alarms and looks at the browser.
-evaluate();
+// A (re)started worker drops alarms an older version armed, looks at the browser, and
+// arms the SDK's alarm again.
+chrome.alarms.clearAll().finally(() => evaluate());

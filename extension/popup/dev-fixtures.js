@@ -127,7 +127,9 @@ function failedItems(now, sessions, count) {
     const s = sessions[i % sessions.length];
     return {
       op_id: `op-${i}`, session_id: s.id, op_type: ["start", "heartbeat", "end"][i % 3],
-      reason: i % 4 === 3 ? "HTTP 503: The service is temporarily unavailable." : "network error: TypeError: Failed to fetch",
+      reason: i % 4 === 3
+        ? { kind: "http", status: 503, code: "unavailable", message: "The service is temporarily unavailable." }
+        : { kind: "network", detail: "TypeError: Failed to fetch" },
       enqueued_ms: now - (count - i) * 7 * MIN,
     };
   });
@@ -153,19 +155,19 @@ export function makeWorld(state, now = Date.now()) {
   if (state === "pending") {
     status.pending_count = 3;
   } else if (state === "offline") {
-    Object.assign(status, { online: false, pending_count: 3, last_error: "network error: TypeError: Failed to fetch",
+    Object.assign(status, { online: false, pending_count: 3, last_error: { kind: "network", detail: "TypeError: Failed to fetch" },
       next_retry_ms: now + 12_000 });
     local = true;
     pendingIds = new Set(all.slice(0, 3).map((s) => s.id));
   } else if (state === "signin") {
     Object.assign(status, { signed_in: false, sign_in_needed: true, user: null, pending_count: 5,
-      last_error: "HTTP 401: The token has expired." });
+      last_error: { kind: "http", status: 401, code: "unauthorized", message: "The token has expired." } });
     local = true;
     pendingIds = new Set(all.slice(0, 4).map((s) => s.id));
   } else if (state === "failed") {
     const items = failedItems(now, all, 50);
     Object.assign(status, { pending_count: 57, failed_count: 57, failed_items: items, failed_items_hidden: 7,
-      last_error: "network error: TypeError: Failed to fetch", next_retry_ms: now + 14 * MIN,
+      last_error: { kind: "network", detail: "TypeError: Failed to fetch" }, next_retry_ms: now + 14 * MIN,
       rejected_items: [{ op_id: "op-r1", session_id: all[5]?.id ?? "x", op_type: "end", code: "validation_failed",
         message: "end_time is before the session's start_time.", rejected_ms: now - 3 * DAY }] });
   } else if (state === "rejected") {

@@ -1,5 +1,5 @@
 // Formatting helpers shared by the popup and the options page: durations, timers, dates,
-// plurals, and turning technical error text into sentences a user understands.
+// plurals, typed sync failures in words, and technical error text as sentences.
 // Pure functions, no DOM: they run under Node too.
 
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -121,27 +121,35 @@ function tidy(text, max = 160) {
 }
 
 /**
- * A sync failure reason from the SDK ("network error: …", "HTTP 503: …", "the request
- * timed out") as a phrase that completes "could not be sent: …". No final period.
+ * A typed sync failure from the SDK (`{ kind: "network" | "timeout" | "malformed_answer" |
+ * "http" | "sign_in_expired", … }`) as a phrase that completes "could not be sent: …".
+ * No final period. Each kind has its words; only the server's own message is quoted.
  */
-export function describeReason(reason) {
-  const text = String(reason ?? "").trim();
-  if (!text) return "no reason was given";
-  if (/^network error/i.test(text)) return "the WorkTime server could not be reached";
-  if (/timed out|timeout/i.test(text)) return "the WorkTime server took too long to answer";
-  if (/malformed answer/i.test(text)) return "the server's answer could not be read";
-  const http = /^HTTP (\d{3})(?::\s*(.*))?$/s.exec(text);
-  if (http) {
-    const code = Number(http[1]);
-    const message = http[2] && !looksTechnical(http[2]) ? tidy(http[2], 120).replace(/\.$/, "") : "";
-    if (code === 401) return "your GitHub sign-in has expired";
-    if (code === 429) return "the server asked WorkTime to slow down; it will try again later";
-    if (code === 403) return message ? `the server refused access (${message})` : "the server refused access";
-    if (code >= 500) return `the server had a problem (error ${code})`;
-    return message ? `the server did not accept it (${message})` : `the server did not accept it (error ${code})`;
+export function describeReason(failure) {
+  switch (failure?.kind) {
+    case "network":
+      return "the WorkTime server could not be reached";
+    case "timeout":
+      return "the WorkTime server took too long to answer";
+    case "malformed_answer":
+      return "the server's answer could not be read";
+    case "sign_in_expired":
+      return "your GitHub sign-in has expired";
+    case "http":
+      return describeHttp(failure);
+    default:
+      return "no reason was given";
   }
-  if (looksTechnical(text)) return "something went wrong while sending";
-  return tidy(text, 120).replace(/\.$/, "");
+}
+
+function describeHttp({ status, code, message }) {
+  const said = typeof message === "string" && !looksTechnical(message) && !/^HTTP \d{3}$/.test(message)
+    ? tidy(message, 120).replace(/\.$/, "") : "";
+  if (status === 401 || code === "unauthorized") return "your GitHub sign-in has expired";
+  if (status === 429 || code === "rate_limited") return "the server asked WorkTime to slow down; it will try again later";
+  if (status === 403 || code === "forbidden") return said ? `the server refused access (${said})` : "the server refused access";
+  if (status >= 500) return `the server had a problem (error ${status})`;
+  return said ? `the server did not accept it (${said})` : `the server did not accept it (error ${status})`;
 }
 
 /**

@@ -134,6 +134,11 @@ export function describeSync(status, { nowMs = Date.now(), sessionLabels } = {})
       && model.tone !== "busy" && pending > 0) {
     model.lines.push(`Last try: ${describeReason(status.last_error)}.`);
   }
+  if (status.recovery) {
+    const { at_ms: at, recovered_ops: ops } = status.recovery;
+    const kept = ops > 0 ? `${plural(ops, "unsent change")} ${ops === 1 ? "was" : "were"} recovered` : "no unsent changes could be read from it";
+    model.lines.unshift(`WorkTime could not read its saved data ${formatAgo(at, nowMs)}; ${kept}.`);
+  }
   if (failed.total > 0) {
     model.lists.push({
       kind: "failed",

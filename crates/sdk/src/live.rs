@@ -9,7 +9,6 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
@@ -23,7 +22,6 @@ use crate::{platform, transport};
 #[derive(Default)]
 pub struct LiveIo {
     socket: Option<Socket>,
-    timer: Option<Timeout>,
     on_change: Option<js_sys::Function>,
 }
 
@@ -70,9 +68,7 @@ impl Inner {
     pub(crate) fn stop_live(self: &Rc<Self>) {
         self.live.borrow_mut().stop();
         self.drive_live();
-        let mut io = self.live_io.borrow_mut();
-        io.on_change = None;
-        io.timer = None;
+        self.live_io.borrow_mut().on_change = None;
     }
 
     /// The live call rule: perform every command, deliver every event, arm the timer.
@@ -124,7 +120,8 @@ impl Inner {
             }
         }
         self.deliver_live_events();
-        self.arm_live_timer();
+        // The live connection's wait is an entry of the one timer table.
+        self.arm_timer();
     }
 
     fn deliver_live_events(&self) {
@@ -143,25 +140,6 @@ impl Inner {
                 let _ = callback.call1(&JsValue::NULL, &value);
             }
         }
-    }
-
-    fn arm_live_timer(self: &Rc<Self>) {
-        let next = self.live.borrow().next_timer();
-        let Some(at) = next else {
-            self.live_io.borrow_mut().timer = None;
-            return;
-        };
-        let delay = (at.0 - platform::now().0).clamp(0, i64::from(i32::MAX)) as u32;
-        let weak = Rc::downgrade(self);
-        let timer = Timeout::new(delay, move || {
-            let Some(inner) = weak.upgrade() else { return };
-            spawn_local(async move {
-                inner.live.borrow_mut().handle_timeout(platform::now());
-                inner.drive_live();
-            });
-        });
-        // The replaced timer is cancelled; this runs outside any timer callback.
-        self.live_io.borrow_mut().timer = Some(timer);
     }
 
     fn open_socket(self: &Rc<Self>, id: u64, path: &str) {

@@ -17,8 +17,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local};
 use worktime_api::auth::AuthResponse;
 use worktime_core::client::{
-    Engine, EngineConfig, Live, Outcome, SignOutResult, SignOutScope, StartInput, Status,
-    SyncReason,
+    next_wake, Engine, EngineConfig, Failure, Live, Outcome, SignOutResult, SignOutScope,
+    StartInput, Status, SyncReason, Timer, ALARM_NAME, LONGEST_IN_MEMORY_TIMER_MS,
 };
 use worktime_core::presence::{decide, Action, IdleState, Observation, RepoFilter, Running};
 use worktime_core::time::UnixMillis;
@@ -27,9 +27,14 @@ use crate::live::LiveIo;
 use crate::storage::Store;
 use crate::{live, platform, transport, views};
 
-/// Retry timers further away than this are left to `chrome.alarms` (see `nextWakeAt`):
-/// a service worker idle for 30 s is stopped, and its timers with it.
-const LONGEST_TIMER_MS: i64 = 25_000;
+/// `nextAlarm()`: the alarm for the earliest entry of the timer table.
+#[derive(Serialize)]
+struct NextAlarm {
+    name: &'static str,
+    /// Epoch milliseconds.
+    when: i64,
+    timer: Timer,
+}
 
 /// `WorkTime.init` options.
 #[derive(Deserialize)]
@@ -91,7 +96,10 @@ pub(crate) struct Inner {
     key: String,
     /// Whether the last request got an HTTP answer.
     reachable: Cell<Option<bool>>,
+    /// The one in-memory timer (see `arm_timer`).
     timer: RefCell<Option<Timeout>>,
+    /// `onTimer`'s listener.
+    on_timer: RefCell<Option<js_sys::Function>>,
     /// The live connection's state machine and its IO (socket, timer, callback).
     pub(crate) live: RefCell<Live>,
     pub(crate) live_io: RefCell<LiveIo>,
@@ -400,23 +408,25 @@ impl WorkTime {
         to_js(&self.inner.live.borrow().state())
     }
 
-    /// Handles a `chrome.alarms` alarm: `"worktime-sync"` (periodic) starts a round; any
-    /// other name is treated as the retry timer.
-    #[wasm_bindgen(js_name = onAlarm, unchecked_return_type = "Promise<void>")]
+    /// Handles the `chrome.alarms` alarm armed from [`nextAlarm`](WorkTime::next_alarm):
+    /// every due entry of the timer table. Resolves with the entries that fired; on
+    /// `"heartbeat"` the shell looks at the browser (`observe`). Other alarms' names (an
+    /// older version's) fire nothing.
+    #[wasm_bindgen(js_name = onAlarm, unchecked_return_type = "Promise<Timer[]>")]
     pub fn on_alarm(&self, name: String) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            {
-                let mut engine = inner.engine.borrow_mut();
-                if name == "worktime-sync" {
-                    engine.request_sync(platform::now(), SyncReason::Periodic);
-                } else {
-                    engine.handle_timeout(platform::now());
-                }
-            }
-            inner.pump(None).await;
-            Ok(JsValue::UNDEFINED)
+            let fired = if name == ALARM_NAME { inner.wake().await } else { Vec::new() };
+            to_js(&fired)
         })
+    }
+
+    /// Listens for the timers the SDK's in-memory timer fires (those due within 25 s,
+    /// which an alarm could not time): called with the entries that fired, like
+    /// `onAlarm`'s answer.
+    #[wasm_bindgen(js_name = onTimer)]
+    pub fn on_timer(&self, listener: js_sys::Function) {
+        self.inner.on_timer.replace(Some(listener));
     }
 
     /// The browser says it is online: checks `GET /health` (navigator.onLine can lie) and
@@ -451,10 +461,12 @@ impl WorkTime {
         to_js(&self.inner.engine.borrow().active_session())
     }
 
-    /// When the engine next needs to run (epoch ms), for `chrome.alarms`; `null` if never.
-    #[wasm_bindgen(js_name = nextWakeAt)]
-    pub fn next_wake_at(&self) -> Option<f64> {
-        self.inner.engine.borrow().poll_timeout().map(|at| at.0 as f64)
+    /// The one `chrome.alarms` alarm to arm: `{ name, when }` for the earliest entry of
+    /// the engine's timer table (a time in the past is due now), or `null`.
+    #[wasm_bindgen(js_name = nextAlarm, unchecked_return_type = "NextAlarm | null")]
+    pub fn next_alarm(&self) -> Result<JsValue, JsValue> {
+        let next = self.inner.engine.borrow().next_timer();
+        to_js(&next.map(|(timer, at)| NextAlarm { name: ALARM_NAME, when: at.0, timer }))
     }
 }
 
@@ -469,12 +481,20 @@ impl WorkTime {
             Some(other) => return Err(js_error(format!("unknown storage {other:?}"))),
         };
         let key = options.storage_key.unwrap_or_else(|| "worktime.engine".to_owned());
-        let mut engine = match store.load(&key).await.map_err(js_error)? {
-            Some(snapshot) => {
-                Engine::restore(&snapshot).map_err(|err| js_error(format!("{err:?}")))?
-            }
-            None => Engine::new(EngineConfig::default()),
+        // A stored state that cannot be read never makes `init` fail: the engine keeps
+        // what it can of it and says so in its status; the raw value is kept aside.
+        let stored = match store.load(&key).await {
+            Ok(stored) => stored,
+            Err(error) => Some(format!("unreadable storage: {error}")),
         };
+        let (mut engine, refused) =
+            Engine::restore_or_recover(stored.as_deref(), EngineConfig::default(), platform::now());
+        if let (Some(error), Some(raw)) = (refused, stored.as_deref()) {
+            web_sys_log(&format!("WorkTime: the saved state could not be read ({error})"));
+            if let Err(err) = store.save(&format!("{key}.unreadable"), raw).await {
+                web_sys_log(&format!("WorkTime: could not keep the unreadable state: {err}"));
+            }
+        }
         // This installation's device id: made once, then kept in the snapshot (`pump`
         // below saves it before anything is sent).
         engine.adopt_device_id(&platform::uuid()).map_err(|err| js_error(err.to_string()))?;
@@ -486,6 +506,7 @@ impl WorkTime {
             key,
             reachable: Cell::new(None),
             timer: RefCell::new(None),
+            on_timer: RefCell::new(None),
             live,
             live_io,
         });
@@ -541,32 +562,58 @@ impl Inner {
         let Some(bearer) = context.bearer.as_deref().filter(|_| context.refused.get()) else {
             return;
         };
-        let dropped =
-            self.engine.borrow_mut().token_refused(bearer, "HTTP 401: the sign-in was ended");
+        let refused = Failure::Http {
+            status: 401,
+            code: worktime_api::ErrorCode::Unauthorized,
+            message: "The sign-in was ended.".into(),
+        };
+        let dropped = self.engine.borrow_mut().token_refused(bearer, refused);
         if dropped {
             self.pump(None).await;
         }
     }
 
-    fn arm_timer(self: &Rc<Self>) {
-        let next = self.engine.borrow().poll_timeout();
-        let Some(at) = next else {
+    /// Arms the one in-memory timer for the earliest entry of the timer table (the
+    /// engine's and the live connection's), when it is near enough to outlive no service
+    /// worker; later ones are `chrome.alarms`' (`nextAlarm`).
+    pub(crate) fn arm_timer(self: &Rc<Self>) {
+        let wake = next_wake(&self.engine.borrow(), Some(&self.live.borrow()));
+        let delay = wake.map(|wake| (wake.at_ms - platform::now().0).max(0));
+        let Some(delay) = delay.filter(|&delay| delay <= LONGEST_IN_MEMORY_TIMER_MS) else {
             self.timer.borrow_mut().take();
             return;
         };
-        let delay = (at.0 - platform::now().0).max(0);
-        if delay > LONGEST_TIMER_MS {
-            return;
-        }
         let weak = Rc::downgrade(self);
         let timer = Timeout::new(delay as u32, move || {
             let Some(inner) = weak.upgrade() else { return };
             spawn_local(async move {
-                inner.engine.borrow_mut().handle_timeout(platform::now());
-                inner.pump(None).await;
+                let fired = inner.wake().await;
+                inner.report_timers(&fired);
             });
         });
+        // The replaced timer is cancelled; this runs outside any timer callback.
         self.timer.borrow_mut().replace(timer);
+    }
+
+    /// A timer fired: every due entry of the table is handled, then the call rule runs.
+    /// Returns the engine's entries that fired.
+    pub(crate) async fn wake(self: &Rc<Self>) -> Vec<Timer> {
+        let now = platform::now();
+        let fired = self.engine.borrow_mut().handle_timeout(now);
+        self.live.borrow_mut().handle_timeout(now);
+        self.pump(None).await;
+        fired
+    }
+
+    /// Tells the shell's `onTimer` listener which entries an in-memory timer fired (it
+    /// looks at the browser on `heartbeat`).
+    fn report_timers(&self, fired: &[Timer]) {
+        let listener = self.on_timer.borrow().clone();
+        if let (Some(listener), false) = (listener, fired.is_empty()) {
+            if let Ok(value) = to_js(&fired) {
+                let _ = listener.call1(&JsValue::NULL, &value);
+            }
+        }
     }
 
     fn status_js(&self) -> Result<JsValue, JsValue> {

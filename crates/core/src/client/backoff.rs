@@ -7,20 +7,17 @@
 //! during a wait resumes at the same deadline after a restart. No jitter: one browser
 //! profile sends at most one request at a time, so there is no herd to spread.
 
-use serde::{Deserialize, Serialize};
-
 use super::config::EngineConfig;
 use crate::time::UnixMillis;
 
 /// How far a round is in its retries, and when it may try again.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Retry {
     /// Failed attempts since the round started or since its last confirmed batch.
     pub retries: u32,
     /// No attempt before this instant (epoch ms); `None` when the round may send now.
     pub wait_until_ms: Option<i64>,
     /// Whether the wait is the server's (`Retry-After`), which nothing cuts short.
-    #[serde(default)]
     pub server_wait: bool,
 }
 

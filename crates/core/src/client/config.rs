@@ -44,6 +44,14 @@ pub struct EngineConfig {
     /// reconnect sends at once; retries keep their own timing.
     #[serde(default = "default_send_interval_ms")]
     pub send_interval_ms: i64,
+    /// How often the shell records that the user is still on the session (the
+    /// `Heartbeat` timer; default one minute).
+    #[serde(default = "default_heartbeat_interval_ms")]
+    pub heartbeat_interval_ms: i64,
+}
+
+fn default_heartbeat_interval_ms() -> i64 {
+    60_000
 }
 
 fn default_server_heartbeat_ms() -> i64 {
@@ -72,6 +80,7 @@ impl Default for EngineConfig {
             server_heartbeat_ms: default_server_heartbeat_ms(),
             silence_ms: default_silence_ms(),
             send_interval_ms: default_send_interval_ms(),
+            heartbeat_interval_ms: default_heartbeat_interval_ms(),
         }
     }
 }
@@ -94,6 +103,7 @@ impl EngineConfig {
         // Above the one-minute heartbeat, with room for a late alarm.
         self.silence_ms = self.silence_ms.max(2 * 60_000);
         self.send_interval_ms = self.send_interval_ms.max(0);
+        self.heartbeat_interval_ms = self.heartbeat_interval_ms.clamp(1_000, self.silence_ms / 2);
         self
     }
 

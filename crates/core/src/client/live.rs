@@ -37,6 +37,7 @@ use serde::Serialize;
 use worktime_api::live::{LiveMessage, LiveTicket, CLOSE_SIGNED_OUT};
 use worktime_api::paths;
 
+use super::failure::Failure;
 use super::wire::{Outcome, Transmit};
 use super::Engine;
 use crate::time::UnixMillis;
@@ -489,6 +490,11 @@ impl Live {
     /// new sign-in), the connection reconnects at once with the new one; when it has none,
     /// the next `poll_command` stops the connection.
     fn sign_in_ended(&mut self, engine: &mut Engine, bearer: &Bearer, reason: &str) {
+        let reason = Failure::Http {
+            status: 401,
+            code: worktime_api::ErrorCode::Unauthorized,
+            message: reason.to_owned(),
+        };
         if engine.token_refused(&bearer.0, reason) {
             self.signed_out();
         } else {

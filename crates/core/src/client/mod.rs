@@ -13,10 +13,13 @@
 //! token and device id.
 
 pub mod config;
+pub mod failure;
 pub mod live;
 pub mod signout;
 pub mod snapshot;
+mod state;
 pub mod status;
+pub mod timers;
 pub mod tracking;
 pub mod wire;
 
@@ -33,17 +36,20 @@ use worktime_api::auth::User;
 use worktime_api::sync::{OpType, SyncOp};
 
 pub use self::config::EngineConfig;
+pub use self::failure::Failure;
 pub use self::live::{Live, LiveCommand, LiveConfig, LiveError, LiveEvent, LiveState};
 pub use self::signout::{SignOutResult, SignOutScope};
 pub use self::snapshot::{SnapshotError, SNAPSHOT_VERSION};
+pub use self::state::Recovery;
 pub use self::status::{FailedItem, RejectedItem, Status, SyncReason};
+pub use self::timers::{next_wake, Timer, Wake, ALARM_NAME, LONGEST_IN_MEMORY_TIMER_MS};
 pub use self::tracking::{
     implicit_end_op_id, silent_end_op_id, LocalSession, StartInput, SyncState, TrackingError,
 };
 pub use self::wire::{Outcome, Transmit};
 
 use self::round::Round;
-use self::snapshot::State;
+use self::state::State;
 use self::tracking::checked_uuid;
 use crate::time::UnixMillis;
 
@@ -54,7 +60,7 @@ use crate::time::UnixMillis;
 /// - Getters (`&self`): [`status`](Engine::status), [`history`](Engine::history),
 ///   [`bearer`](Engine::bearer),
 ///   [`active_session`](Engine::active_session), [`snapshot`](Engine::snapshot),
-///   [`poll_timeout`](Engine::poll_timeout).
+///   [`retry_at`](Engine::retry_at).
 /// - Application commands: [`start_session`](Engine::start_session),
 ///   [`end_session`](Engine::end_session), [`heartbeat`](Engine::heartbeat),
 ///   [`set_token`](Engine::set_token), [`sign_out`](Engine::sign_out),
@@ -63,14 +69,15 @@ use crate::time::UnixMillis;
 ///   [`finish_sign_out`](Engine::finish_sign_out).
 /// - Inputs from the shell: [`handle_response`](Engine::handle_response),
 ///   [`handle_timeout`](Engine::handle_timeout).
-/// - Outputs: [`poll_transmit`](Engine::poll_transmit), [`poll_timeout`](Engine::poll_timeout).
+/// - Outputs: [`poll_transmit`](Engine::poll_transmit), [`next_timer`](Engine::next_timer)
+///   (the timer table, see [`timers`]).
 ///
 /// # The call rule
 ///
 /// After every command or input call:
 /// 1. drain [`poll_transmit`](Engine::poll_transmit) until it returns `None` (today it
 ///    yields at most one request at a time);
-/// 2. read [`poll_timeout`](Engine::poll_timeout) and arm a timer (an alarm, when the
+/// 2. read [`next_timer`](Engine::next_timer) and arm one timer (an alarm, when the
 ///    service worker may sleep) that calls [`handle_timeout`](Engine::handle_timeout);
 /// 3. persist [`snapshot`](Engine::snapshot) — before starting the requests from step 1;
 /// 4. perform the requests, aborting each after 10 s, and report every one to
@@ -102,7 +109,27 @@ impl Engine {
         Ok(Engine { state: snapshot::read(snapshot)?, in_flight: None })
     }
 
-    /// The persisted state as JSON with `"version": 2` ([`SNAPSHOT_VERSION`]).
+    /// The engine a stored snapshot describes, whatever it holds: restored when it can be
+    /// read; otherwise a fresh engine with `config` that keeps what could be read of it
+    /// (its queued ops, then its device id), signed out, whose status carries the
+    /// [`Recovery`] note. Returns the error the snapshot was refused with, if any (the
+    /// shell keeps the raw snapshot aside then). A missing snapshot is a fresh engine.
+    pub fn restore_or_recover(
+        snapshot: Option<&str>,
+        config: EngineConfig,
+        now: UnixMillis,
+    ) -> (Engine, Option<SnapshotError>) {
+        let Some(text) = snapshot else { return (Engine::new(config), None) };
+        match snapshot::read(text) {
+            Ok(state) => (Engine { state, in_flight: None }, None),
+            Err(error) => {
+                let state = snapshot::recover(text, &error, config, now);
+                (Engine { state, in_flight: None }, Some(error))
+            }
+        }
+    }
+
+    /// The persisted state as JSON with `"version": 3` ([`SNAPSHOT_VERSION`]).
     pub fn snapshot(&self) -> String {
         snapshot::write(&self.state)
     }
@@ -150,11 +177,11 @@ impl Engine {
     /// socket of its sign-in (4001): when `bearer` is still the token held, it is dropped
     /// and a sign-in is needed, exactly as after a 401 on sync (the queue is kept). A
     /// replaced token's refusal changes nothing. Returns whether the token was dropped.
-    pub fn token_refused(&mut self, bearer: &str, reason: &str) -> bool {
+    pub fn token_refused(&mut self, bearer: &str, reason: Failure) -> bool {
         if self.state.auth.bearer().as_deref() != Some(bearer) {
             return false;
         }
-        self.sign_in_needed(reason.to_owned());
+        self.sign_in_needed(reason);
         true
     }
 
@@ -277,10 +304,11 @@ impl Engine {
             sign_in_needed: state.auth.sign_in_needed || expired,
             user: state.auth.user.clone(),
             last_sync_ms: state.last_sync_ms,
-            next_retry_ms: self.poll_timeout().map(|at| at.0),
+            next_retry_ms: self.retry_at().map(|at| at.0),
             last_error: state.last_error.clone(),
             round_active: state.round.is_some(),
             round_reason: state.round.as_ref().map(|round| round.reason),
+            recovery: state.recovery.clone(),
         }
     }
 
@@ -319,7 +347,7 @@ impl Engine {
             }
             Some(_) => {}
             None => {
-                let mut round = Round::new(SyncReason::Enqueued, now.0);
+                let mut round = Round::new(SyncReason::Enqueued);
                 let interval = self.state.config.send_interval_ms;
                 let next_ms = self.state.last_request_ms.map(|last| last.saturating_add(interval));
                 if let Some(next_ms) = next_ms.filter(|&next| next > now.0 && !urgent) {

@@ -17,20 +17,19 @@
 
 use std::collections::VecDeque;
 
-use serde::{Deserialize, Serialize};
 use worktime_api::sync::{OpType, SyncOp};
 
+use super::failure::Failure;
 use super::status::{FailedItem, RejectedItem};
 
 /// One queued op.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct QueuedOp {
     pub op: SyncOp,
     pub enqueued_ms: i64,
     /// Set when a round gave up while this op was queued: the reason. Only a display
     /// mark; the op stays queued and is sent again by the next round.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failed: Option<String>,
+    pub failed: Option<Failure>,
 }
 
 /// Ops waiting for the server, oldest first.
@@ -38,12 +37,21 @@ pub(crate) struct QueuedOp {
 /// Failed ops are never dropped: "at most 50 failed items" limits what the status lists,
 /// not what the queue keeps. The queue grows only with real work (a start and an end per
 /// session, at most one or two heartbeats per session).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct OpQueue {
     ops: VecDeque<QueuedOp>,
 }
 
 impl OpQueue {
+    pub fn from_ops(ops: VecDeque<QueuedOp>) -> OpQueue {
+        OpQueue { ops }
+    }
+
+    /// Every queued op, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &QueuedOp> {
+        self.ops.iter()
+    }
+
     pub fn len(&self) -> usize {
         self.ops.len()
     }
@@ -95,9 +103,9 @@ impl OpQueue {
     }
 
     /// Marks every queued op failed with `reason`. Nothing is removed.
-    pub fn mark_all_failed(&mut self, reason: &str) {
+    pub fn mark_all_failed(&mut self, reason: &Failure) {
         for queued in &mut self.ops {
-            queued.failed = Some(reason.to_owned());
+            queued.failed = Some(reason.clone());
         }
     }
 
@@ -125,12 +133,21 @@ impl OpQueue {
 }
 
 /// Ops the server rejected, newest first; only the newest are kept.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Rejections {
     items: VecDeque<RejectedItem>,
 }
 
 impl Rejections {
+    pub fn from_items(items: VecDeque<RejectedItem>) -> Rejections {
+        Rejections { items }
+    }
+
+    /// Newest first.
+    pub fn iter(&self) -> impl Iterator<Item = &RejectedItem> {
+        self.items.iter()
+    }
+
     pub fn record(&mut self, item: RejectedItem, limit: usize) {
         self.items.push_front(item);
         self.items.truncate(limit);
@@ -183,7 +200,7 @@ mod tests {
         for i in 0..60 {
             queue.push(op(&format!("s{i}"), OpType::Start, &format!("x{i}")), i, &[]);
         }
-        queue.mark_all_failed("network error: offline");
+        queue.mark_all_failed(&Failure::Network { detail: "offline".into() });
         assert_eq!(queue.len(), 60);
         assert_eq!(queue.failed_count(), 60);
         let listed = queue.failed_items(50);

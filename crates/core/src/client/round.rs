@@ -8,18 +8,16 @@
 //! poisoned op ends up alone and is rejected while every other op gets through. The
 //! halves are kept as a stack of op-id segments; the top segment is the next batch.
 
-use serde::{Deserialize, Serialize};
 use worktime_api::sync::SyncOp;
 
 use super::backoff::Retry;
 use super::queue::OpQueue;
 use super::status::SyncReason;
 
-/// The running round, persisted with the engine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The running round, persisted with the engine (see `snapshot::v3::RoundV3`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Round {
     pub reason: SyncReason,
-    pub started_ms: i64,
     pub retry: Retry,
     /// The token refresh was tried in this round (it is tried at most once per round;
     /// when it fails the round carries on with the current token).
@@ -28,15 +26,13 @@ pub(crate) struct Round {
     pub split: Vec<Vec<String>>,
     /// The round waits for the send interval (only heartbeats are queued): a start or an
     /// end cuts that wait short. A backoff or a server's wait is never deferred.
-    #[serde(default)]
     pub deferred: bool,
 }
 
 impl Round {
-    pub fn new(reason: SyncReason, now_ms: i64) -> Round {
+    pub fn new(reason: SyncReason) -> Round {
         Round {
             reason,
-            started_ms: now_ms,
             retry: Retry::default(),
             refresh_tried: false,
             split: Vec::new(),
@@ -97,7 +93,7 @@ mod tests {
     #[test]
     fn splitting_bisects_in_queue_order_until_one_op_is_left() {
         let mut queue = queue_of(5);
-        let mut round = Round::new(SyncReason::Manual, 0);
+        let mut round = Round::new(SyncReason::Manual);
         let batch: Vec<String> =
             round.next_batch(&queue, 100).into_iter().map(|op| op.op_id).collect();
         assert_eq!(batch.len(), 5);

@@ -1,65 +1,39 @@
-//! The persisted state and its versioned JSON snapshot.
+//! The persisted state as a versioned JSON snapshot, and recovery from one that cannot
+//! be read.
 //!
 //! The MV3 service worker can be killed at any moment, so everything the engine knows
-//! except the request in flight is one serde value, `State`, written as
-//! `{"version":2,"state":{…}}`. A request in flight when the snapshot was taken is
-//! treated as lost on restore: its ops are still queued and are sent again, and the
-//! server reports the ones it already applied as `duplicate`.
+//! except the request in flight is written as a snapshot. A request in flight when the
+//! snapshot was taken is treated as lost on restore: its ops are still queued and are
+//! sent again, and the server reports the ones it already applied as `duplicate`.
 //!
-//! A snapshot with another `version` is refused ([`SnapshotError::UnsupportedVersion`]);
-//! a later format adds a migration here rather than guessing.
+//! Versions (each has a golden file in `crates/core/tests/snapshots/`, written by the
+//! build that wrote that version and restored by a test):
+//! - 1 (wave 1): a serde dump of the internals, `{"version":1,"state":{…}}`;
+//! - 2 adds the device id (`state.tracker.device_id` and each history record's);
+//! - 3 is an explicit format ([`v3`]): typed failures, the timer table, the recovery
+//!   note; no defaults inside the version.
 //!
-//! Versions: 1 (wave 1); 2 adds the device id (`state.tracker.device_id` and each
-//! history record's `device_id`). A version-1 snapshot is migrated on read: both become
-//! `null`, so its sessions stay with the legacy device they were sent as.
+//! Older versions are migrated on read (`legacy`). A snapshot that is not JSON, has no
+//! version, is of an unknown or newer version, or does not have its version's shape is
+//! refused by [`read`]; [`recover`] then starts an engine from what can be read of it
+//! (its queued ops first, then the device id) and records a [`Recovery`] the status shows.
+
+mod legacy;
+pub(crate) mod v3;
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use worktime_api::sync::SyncOp;
 
 use super::config::EngineConfig;
-use super::queue::{OpQueue, Rejections};
-use super::round::Round;
-use super::token::Auth;
-use super::tracking::Tracker;
+use super::queue::QueuedOp;
+use super::state::{Recovery, State};
+use super::tracking::checked_uuid;
+use crate::time::UnixMillis;
 
-/// The snapshot format this build writes and reads.
-pub const SNAPSHOT_VERSION: u64 = 2;
-
-/// Everything the engine persists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct State {
-    pub config: EngineConfig,
-    pub auth: Auth,
-    pub tracker: Tracker,
-    pub queue: OpQueue,
-    pub rejected: Rejections,
-    pub round: Option<Round>,
-    /// The id of the next request; persisted so ids stay unique across restarts.
-    pub next_request_id: u64,
-    pub last_sync_ms: Option<i64>,
-    pub last_error: Option<String>,
-    /// When the engine last sent a request (see `EngineConfig::send_interval_ms`).
-    #[serde(default)]
-    pub last_request_ms: Option<i64>,
-}
-
-impl State {
-    pub fn new(config: EngineConfig) -> State {
-        State {
-            config,
-            auth: Auth::default(),
-            tracker: Tracker::default(),
-            queue: OpQueue::default(),
-            rejected: Rejections::default(),
-            round: None,
-            next_request_id: 1,
-            last_sync_ms: None,
-            last_error: None,
-            last_request_ms: None,
-        }
-    }
-}
+/// The snapshot format this build writes.
+pub const SNAPSHOT_VERSION: u64 = 3;
 
 /// Why a snapshot could not be restored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,62 +63,78 @@ impl fmt::Display for SnapshotError {
 
 impl std::error::Error for SnapshotError {}
 
-#[derive(Serialize)]
-struct Written<'a> {
-    version: u64,
-    state: &'a State,
-}
-
-#[derive(Deserialize)]
-struct Read {
-    state: State,
-}
-
-/// Writes `state` as a versioned snapshot.
+/// Writes `state` in the current format.
 pub(crate) fn write(state: &State) -> String {
-    let written = Written { version: SNAPSHOT_VERSION, state };
     // Serializing plain structs with string keys cannot fail.
-    serde_json::to_string(&written).unwrap_or_default()
+    serde_json::to_string(&v3::SnapshotV3::of(state)).unwrap_or_default()
 }
 
-/// Reads a snapshot written by [`write`].
+/// Reads a snapshot of any version this build knows.
 pub(crate) fn read(text: &str) -> Result<State, SnapshotError> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|error| SnapshotError::Malformed(error.to_string()))?;
-    let version = value
-        .get("version")
-        .and_then(serde_json::Value::as_u64)
-        .ok_or(SnapshotError::MissingVersion)?;
-    // The state is read from text, never with `from_value`: one deserializer (the one
-    // every other JSON read uses) instead of a second copy of the whole `State` tree
-    // for `serde_json::Value` — a size matter in the SDK's wasm.
-    let migrated;
-    let text = match version {
-        1 => {
-            let mut value = value;
-            migrate_v1(&mut value);
-            migrated = value.to_string();
-            migrated.as_str()
+    let malformed = |error: serde_json::Error| SnapshotError::Malformed(error.to_string());
+    let mut value: Value = serde_json::from_str(text).map_err(malformed)?;
+    let version =
+        value.get("version").and_then(Value::as_u64).ok_or(SnapshotError::MissingVersion)?;
+    // The current version is read straight from the text: one deserializer (the one every
+    // other JSON read uses), no second copy of the tree for `serde_json::Value`.
+    let migrated = match version {
+        1 | 2 => {
+            if version == 1 {
+                legacy::v1_to_v2(&mut value);
+            }
+            let v3 = legacy::v2_to_v3(value)
+                .ok_or_else(|| SnapshotError::Malformed("no state".into()))?;
+            Some(v3.to_string())
         }
-        SNAPSHOT_VERSION => text,
+        SNAPSHOT_VERSION => None,
         other => return Err(SnapshotError::UnsupportedVersion(other)),
     };
-    let read: Read =
-        serde_json::from_str(text).map_err(|error| SnapshotError::Malformed(error.to_string()))?;
-    Ok(State { config: read.state.config.normalized(), ..read.state })
+    let snapshot: v3::SnapshotV3 =
+        serde_json::from_str(migrated.as_deref().unwrap_or(text)).map_err(malformed)?;
+    Ok(snapshot.into_state())
 }
 
-/// Version 1 → 2: no device id anywhere yet.
-fn migrate_v1(value: &mut serde_json::Value) {
-    let Some(tracker) =
-        value.pointer_mut("/state/tracker").and_then(serde_json::Value::as_object_mut)
-    else {
-        return;
-    };
-    tracker.insert("device_id".into(), serde_json::Value::Null);
-    if let Some(history) = tracker.get_mut("history").and_then(serde_json::Value::as_array_mut) {
-        for record in history.iter_mut().filter_map(serde_json::Value::as_object_mut) {
-            record.insert("device_id".into(), serde_json::Value::Null);
+/// The state of an unreadable snapshot's engine: a fresh one with `config`, holding the
+/// snapshot's queued ops (any version's layout; each op read on its own, unreadable
+/// ones skipped) and its device id, signed out, with the [`Recovery`] note.
+pub(crate) fn recover(
+    text: &str,
+    problem: &SnapshotError,
+    config: EngineConfig,
+    now: UnixMillis,
+) -> State {
+    let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let mut state = State::new(config.normalized());
+    let queued = ["/queue", "/state/queue/ops"]
+        .iter()
+        .find_map(|path| value.pointer(path).and_then(Value::as_array))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let mut ops = std::collections::VecDeque::new();
+    for item in queued {
+        let Some(op) =
+            item.get("op").and_then(|op| serde_json::from_str::<SyncOp>(&op.to_string()).ok())
+        else {
+            continue;
+        };
+        let fresh = !ops.iter().any(|q: &QueuedOp| q.op.op_id == op.op_id);
+        if fresh && checked_uuid(&op.op_id, "op_id").is_ok() {
+            let enqueued_ms = item.get("enqueued_ms").and_then(Value::as_i64).unwrap_or(now.0);
+            ops.push_back(QueuedOp { op, enqueued_ms, failed: None });
         }
     }
+    let device_id = ["/device_id", "/state/tracker/device_id"]
+        .iter()
+        .find_map(|path| value.pointer(path).and_then(Value::as_str))
+        .and_then(|id| checked_uuid(id, "device_id").ok());
+    state.recovery = Some(Recovery {
+        at_ms: now.0,
+        problem: problem.to_string(),
+        version: value.get("version").and_then(Value::as_u64),
+        recovered_ops: ops.len(),
+        recovered_device_id: device_id.is_some(),
+    });
+    state.tracker.device_id = device_id;
+    state.queue = super::queue::OpQueue::from_ops(ops);
+    state
 }

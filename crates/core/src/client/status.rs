@@ -8,6 +8,9 @@ use worktime_api::auth::User;
 use worktime_api::sync::OpType;
 use worktime_api::ErrorCode;
 
+use super::failure::Failure;
+use super::state::Recovery;
+
 /// Why the shell asks for a sync round. Every reason starts a round the same way; the
 /// reason is recorded in [`Status::round_reason`] for diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,8 +35,8 @@ pub struct FailedItem {
     pub op_id: String,
     pub session_id: String,
     pub op_type: OpType,
-    /// The error that ended the round, e.g. `network error: …` or the server's message.
-    pub reason: String,
+    /// The error that ended the round.
+    pub reason: Failure,
     /// When the op was enqueued.
     pub enqueued_ms: i64,
 }
@@ -76,9 +79,12 @@ pub struct Status {
     /// When the running round tries again, if it is waiting.
     pub next_retry_ms: Option<i64>,
     /// The latest sync error; cleared by the next confirmed batch.
-    pub last_error: Option<String>,
+    pub last_error: Option<Failure>,
     /// A round is running (sending, or waiting to retry).
     pub round_active: bool,
     /// Why the running round started.
     pub round_reason: Option<SyncReason>,
+    /// Set when the stored state could not be read and the engine started from what
+    /// could be recovered of it; cleared when the server next confirms a batch.
+    pub recovery: Option<Recovery>,
 }

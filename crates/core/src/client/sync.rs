@@ -10,6 +10,7 @@ use worktime_api::sync::{OpResult, OpStatus, SyncRequest};
 use worktime_api::{ErrorCode, ErrorDetail};
 
 use super::backoff::AfterFailure;
+use super::failure::Failure;
 use super::round::Round;
 use super::status::{RejectedItem, SyncReason};
 use super::token::{parse_renewal, TokenCheck};
@@ -67,7 +68,7 @@ impl Engine {
         if self.state.queue.is_empty() && check == TokenCheck::Valid {
             return;
         }
-        self.state.round = Some(Round::new(reason, now.0));
+        self.state.round = Some(Round::new(reason));
     }
 
     /// The next request to perform, if any (at most one is in flight).
@@ -88,7 +89,7 @@ impl Engine {
             }
             TokenCheck::Expired => {
                 self.state.auth.revoke();
-                self.state.last_error = Some("the sign-in expired".into());
+                self.state.last_error = Some(Failure::SignInExpired);
                 self.state.round = None;
                 return None;
             }
@@ -110,24 +111,13 @@ impl Engine {
         Some(self.transmit(Request::Sync { op_ids }, paths::SYNC, Some(body)))
     }
 
-    /// When the engine next wants [`handle_timeout`](Engine::handle_timeout): the running
-    /// round's retry deadline. `None` while a request is in flight or nothing waits.
-    pub fn poll_timeout(&self) -> Option<UnixMillis> {
+    /// The running round's retry deadline (the `Retry` entry of the timer table, see
+    /// `timers`). `None` while a request is in flight or nothing waits.
+    pub fn retry_at(&self) -> Option<UnixMillis> {
         if self.in_flight.is_some() {
             return None;
         }
         self.state.round.as_ref()?.retry.wait_until_ms.map(UnixMillis)
-    }
-
-    /// The timer armed from [`poll_timeout`](Engine::poll_timeout) fired (early or late
-    /// calls are fine: a deadline not yet reached is kept).
-    pub fn handle_timeout(&mut self, now: UnixMillis) {
-        let config = &self.state.config;
-        if let Some(round) = self.state.round.as_mut() {
-            if round.retry.is_due(now, config) {
-                round.retry.wait_until_ms = None;
-            }
-        }
     }
 
     /// What came of the request `id`. Unknown and stale ids are ignored.
@@ -189,6 +179,7 @@ impl Engine {
                 }
                 self.state.last_sync_ms = Some(now.0);
                 self.state.last_error = None;
+                self.state.recovery = None;
                 self.batch_settled();
             }
             SyncVerdict::BadBatch(detail) => match sent {
@@ -257,14 +248,14 @@ impl Engine {
     }
 
     /// Ends the round, marking every queued op failed with `reason`; they stay queued.
-    fn give_up(&mut self, reason: String) {
+    fn give_up(&mut self, reason: Failure) {
         self.state.queue.mark_all_failed(&reason);
         self.state.last_error = Some(reason);
         self.state.round = None;
     }
 
     /// 401: drop the token, keep the queue, send nothing until `set_token`.
-    pub(super) fn sign_in_needed(&mut self, reason: String) {
+    pub(super) fn sign_in_needed(&mut self, reason: Failure) {
         self.state.auth.revoke();
         self.state.last_error = Some(reason);
         self.state.round = None;

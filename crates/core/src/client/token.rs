@@ -8,13 +8,12 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
 use worktime_api::auth::{AuthResponse, User};
 
 use crate::time::UnixMillis;
 
 /// The JWT sent as `Authorization: Bearer`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Token {
     pub jwt: String,
     pub expires_at_ms: i64,
@@ -31,7 +30,7 @@ impl fmt::Debug for Token {
 }
 
 /// Who is signed in, with what token.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Auth {
     pub token: Option<Token>,
     /// Kept after a 401 or an expiry so the popup can say who should sign in again;

@@ -96,7 +96,7 @@ impl std::error::Error for TrackingError {}
 
 /// The active session and the history, newest first. When `active` is set, the first
 /// history entry is the active session.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Tracker {
     /// This installation's device id, sent with every op; `None` until the shell sets it
     /// (snapshots from before device ids), when ops belong to the legacy device.
@@ -107,7 +107,7 @@ pub(crate) struct Tracker {
 
 /// A history entry as persisted: the rejected mark is stored, pending/synced is read
 /// from the queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SessionRecord {
     pub session_id: String,
     pub repo_owner: String,
@@ -119,7 +119,6 @@ pub(crate) struct SessionRecord {
     pub last_heartbeat_ms: i64,
     /// The latest heartbeat queued for the server; 0 (snapshots before it) reads as the
     /// start.
-    #[serde(default)]
     pub sent_heartbeat_ms: i64,
     pub rejected: bool,
     /// The device the session was started on: its end and heartbeats name the same one.

@@ -13,10 +13,11 @@
 
 use serde::{Deserialize, Serialize};
 use worktime_api::sync::{OpResult, SyncResponse};
-use worktime_api::{ErrorBody, ErrorCode, ErrorDetail};
+use worktime_api::ErrorDetail;
 
 use super::backoff::retry_after_wait;
 use super::config::EngineConfig;
+use super::failure::{error_detail, Failure};
 
 /// One HTTP request for the shell to perform. The shell prefixes `path` with the API's
 /// base URL, adds `Authorization: Bearer <bearer>` when set and
@@ -50,13 +51,13 @@ pub(crate) enum SyncVerdict {
     /// One result per op sent, in order.
     Results(Vec<OpResult>),
     /// Try again later; `wait_ms` replaces the backoff step (429).
-    Retry { reason: String, wait_ms: Option<i64> },
+    Retry { reason: Failure, wait_ms: Option<i64> },
     /// The token was refused.
-    Unauthorized(String),
+    Unauthorized(Failure),
     /// The request as a whole broke a rule: a poisoned op, or too large a batch.
     BadBatch(ErrorDetail),
     /// Forbidden (or an unexpected 4xx): retrying now cannot help.
-    Park(String),
+    Park(Failure),
 }
 
 /// How an answer to `POST /auth/refresh` is handled.
@@ -65,9 +66,9 @@ pub(crate) enum RefreshVerdict {
     /// A 2xx body to parse as the new token.
     Renewed(String),
     /// The token was refused: sign in again.
-    Unauthorized(String),
+    Unauthorized(Failure),
     /// Anything else: carry on with the current token.
-    Failed(String),
+    Failed(Failure),
 }
 
 pub(crate) fn classify_sync(
@@ -76,12 +77,11 @@ pub(crate) fn classify_sync(
     config: &EngineConfig,
 ) -> SyncVerdict {
     let (status, retry_after, body) = match outcome {
-        Outcome::NetworkError(error) => {
-            return SyncVerdict::Retry { reason: format!("network error: {error}"), wait_ms: None }
+        Outcome::NetworkError(detail) => {
+            let reason = Failure::Network { detail: detail.clone() };
+            return SyncVerdict::Retry { reason, wait_ms: None };
         }
-        Outcome::Timeout => {
-            return SyncVerdict::Retry { reason: "the request timed out".into(), wait_ms: None }
-        }
+        Outcome::Timeout => return SyncVerdict::Retry { reason: Failure::Timeout, wait_ms: None },
         Outcome::Http { status, retry_after_seconds, body } => {
             (*status, *retry_after_seconds, body)
         }
@@ -89,20 +89,19 @@ pub(crate) fn classify_sync(
     match status {
         200..=299 => match parse_results(body, sent) {
             Some(results) => SyncVerdict::Results(results),
-            None => SyncVerdict::Retry {
-                reason: format!("malformed answer from the server (HTTP {status})"),
-                wait_ms: None,
-            },
+            None => {
+                SyncVerdict::Retry { reason: Failure::MalformedAnswer { status }, wait_ms: None }
+            }
         },
-        401 => SyncVerdict::Unauthorized(describe(status, body)),
+        401 => SyncVerdict::Unauthorized(Failure::http(status, body)),
         429 => SyncVerdict::Retry {
-            reason: describe(status, body),
+            reason: Failure::http(status, body),
             wait_ms: Some(retry_after_wait(retry_after, config)),
         },
         400 | 413 | 422 => SyncVerdict::BadBatch(error_detail(status, body)),
-        408 => SyncVerdict::Retry { reason: describe(status, body), wait_ms: None },
-        402..=499 => SyncVerdict::Park(describe(status, body)),
-        _ => SyncVerdict::Retry { reason: describe(status, body), wait_ms: None },
+        408 => SyncVerdict::Retry { reason: Failure::http(status, body), wait_ms: None },
+        402..=499 => SyncVerdict::Park(Failure::http(status, body)),
+        _ => SyncVerdict::Retry { reason: Failure::http(status, body), wait_ms: None },
     }
 }
 
@@ -110,11 +109,13 @@ pub(crate) fn classify_refresh(outcome: &Outcome) -> RefreshVerdict {
     match outcome {
         Outcome::Http { status: 200..=299, body, .. } => RefreshVerdict::Renewed(body.clone()),
         Outcome::Http { status: 401, body, .. } => {
-            RefreshVerdict::Unauthorized(describe(401, body))
+            RefreshVerdict::Unauthorized(Failure::http(401, body))
         }
-        Outcome::Http { status, body, .. } => RefreshVerdict::Failed(describe(*status, body)),
-        Outcome::NetworkError(error) => RefreshVerdict::Failed(format!("network error: {error}")),
-        Outcome::Timeout => RefreshVerdict::Failed("the request timed out".into()),
+        Outcome::Http { status, body, .. } => RefreshVerdict::Failed(Failure::http(*status, body)),
+        Outcome::NetworkError(detail) => {
+            RefreshVerdict::Failed(Failure::Network { detail: detail.clone() })
+        }
+        Outcome::Timeout => RefreshVerdict::Failed(Failure::Timeout),
     }
 }
 
@@ -126,45 +127,10 @@ fn parse_results(body: &str, sent: &[String]) -> Option<Vec<OpResult>> {
     matches.then_some(response.results)
 }
 
-/// The server's error detail, or one made from the status when the body is not an
-/// [`ErrorBody`].
-pub(crate) fn error_detail(status: u16, body: &str) -> ErrorDetail {
-    match serde_json::from_str::<ErrorBody>(body) {
-        Ok(parsed) => parsed.error,
-        Err(_) => ErrorDetail { code: code_for(status), message: format!("HTTP {status}") },
-    }
-}
-
-/// `HTTP 503: <the server's message>` (or just the status).
-fn describe(status: u16, body: &str) -> String {
-    match serde_json::from_str::<ErrorBody>(body) {
-        Ok(parsed) => format!("HTTP {status}: {}", parsed.error.message),
-        Err(_) => format!("HTTP {status}"),
-    }
-}
-
-/// The code that goes with a status, through the contract's one table.
-fn code_for(status: u16) -> ErrorCode {
-    const CODES: [ErrorCode; 12] = [
-        ErrorCode::InvalidJson,
-        ErrorCode::Unauthorized,
-        ErrorCode::Forbidden,
-        ErrorCode::NotFound,
-        ErrorCode::MethodNotAllowed,
-        ErrorCode::Conflict,
-        ErrorCode::PayloadTooLarge,
-        ErrorCode::ValidationFailed,
-        ErrorCode::RateLimited,
-        ErrorCode::Internal,
-        ErrorCode::UpstreamFailed,
-        ErrorCode::Unavailable,
-    ];
-    CODES.into_iter().find(|code| code.http_status() == status).unwrap_or(ErrorCode::Unknown)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use worktime_api::ErrorCode;
 
     fn http(status: u16, body: &str) -> Outcome {
         Outcome::Http { status, retry_after_seconds: None, body: body.into() }
@@ -197,10 +163,17 @@ mod tests {
     fn error_details_come_from_the_body_when_it_has_one() {
         let body = r#"{"error":{"code":"validation_failed","message":"pr_number must be …"}}"#;
         assert_eq!(error_detail(422, body).message, "pr_number must be …");
-        assert_eq!(
-            describe(403, r#"{"error":{"code":"forbidden","message":"Banned."}}"#),
-            "HTTP 403: Banned."
-        );
         assert_eq!(error_detail(400, "garbage").code, ErrorCode::InvalidJson);
+        let SyncVerdict::Park(reason) = classify_sync(
+            &http(403, r#"{"error":{"code":"forbidden","message":"Banned."}}"#),
+            &["a".to_owned()],
+            &EngineConfig::default(),
+        ) else {
+            panic!("403 parks")
+        };
+        assert_eq!(
+            reason,
+            Failure::Http { status: 403, code: ErrorCode::Forbidden, message: "Banned.".into() }
+        );
     }
 }

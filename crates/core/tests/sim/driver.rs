@@ -107,7 +107,6 @@ pub struct Device {
     faults: Faults,
     offline: Vec<(i64, i64)>,
     pending: Option<Pending>,
-    next_alarm: i64,
     sign_in_at: Option<i64>,
     phase: Phase,
     phase_end: i64,
@@ -155,7 +154,6 @@ pub struct Sim {
 /// The events of one device, in tie-breaking order.
 const RESPONSE: usize = 0;
 const TIMER: usize = 1;
-const ALARM: usize = 2;
 const SIGN_IN: usize = 3;
 const USER: usize = 4;
 
@@ -218,7 +216,6 @@ impl Sim {
                 faults: Faults::draw(&mut rng),
                 offline,
                 pending: None,
-                next_alarm: T_START + rng.range(0, 15 * MIN),
                 sign_in_at: None,
                 phase,
                 phase_end,
@@ -405,16 +402,14 @@ impl Sim {
         }
     }
 
-    /// The computer wakes: the service worker starts from the snapshot, and the alarms
+    /// The computer wakes: the service worker starts from the snapshot, and the timers
     /// missed while asleep fire.
     fn wake(&mut self, d: usize) {
         // The engine was restored from the snapshot when the computer went to sleep, and
         // nothing ran since: only the shell's start-up remains.
         self.start_up(d);
-        let soon = self.rng.range(0, 2 * MIN);
-        let device = &mut self.devices[d];
-        device.phase = Phase::Idle;
-        device.next_alarm = device.next_alarm.max(self.t + soon);
+        // Timers missed while asleep are due: the shell's one timer fires at once.
+        self.devices[d].phase = Phase::Idle;
     }
 
     fn is_offline(&self, d: usize) -> bool {
@@ -604,11 +599,11 @@ impl Sim {
             Phase::Work => Some(device.next_action.min(device.phase_end)),
             Phase::Idle | Phase::Asleep => Some(device.phase_end),
         };
-        let deadline = device.engine.poll_timeout().map(|at| at.0 - device.skew);
+        // The shell's one timer: the earliest entry of the engine's timer table.
+        let deadline = device.engine.next_timer().map(|(_, at)| at.0 - device.skew);
         let candidates = [
             (device.pending.as_ref().map(|p| p.at), RESPONSE),
             (deadline, TIMER),
-            (Some(device.next_alarm), ALARM),
             (device.sign_in_at, SIGN_IN),
             (user, USER),
         ];
@@ -633,10 +628,8 @@ impl Sim {
                 let pending = self.devices[d].pending.take().expect("pending");
                 self.devices[d].engine.handle_response(now, pending.id, pending.outcome);
             }
-            TIMER => self.devices[d].engine.handle_timeout(now),
-            ALARM => {
-                self.devices[d].next_alarm = self.t + 15 * MIN;
-                self.devices[d].engine.request_sync(now, SyncReason::Periodic);
+            TIMER => {
+                self.devices[d].engine.handle_timeout(now);
             }
             SIGN_IN => {
                 self.devices[d].sign_in_at = None;

@@ -26,7 +26,7 @@ fn a_401_keeps_the_queue_and_stops_until_a_new_token() {
     assert!(status.sign_in_needed && !status.signed_in && !status.round_active);
     assert_eq!((status.pending_count, status.failed_count), (2, 0));
     assert_eq!(status.user, Some(user()));
-    assert_eq!(engine.poll_timeout(), None);
+    assert_eq!(engine.retry_at(), None);
     engine.request_sync(now(T0 + 60_000), SyncReason::Periodic);
     start(&mut engine, T0 + 60_000, 50);
     assert_eq!(engine.poll_transmit(now(T0 + 60_000)), None);
@@ -57,9 +57,14 @@ fn a_403_stops_the_round_and_is_surfaced() {
     engine.handle_response(now(T0), transmit.id, http(403, &body));
     let status = engine.status(now(T0));
     assert!(!status.round_active && status.signed_in);
-    assert_eq!(status.last_error.as_deref(), Some("HTTP 403: This account is suspended."));
+    let suspended = Failure::Http {
+        status: 403,
+        code: ErrorCode::Forbidden,
+        message: "This account is suspended.".into(),
+    };
+    assert_eq!(status.last_error.as_ref(), Some(&suspended));
     assert_eq!((status.pending_count, status.failed_count), (2, 2));
-    assert_eq!(status.failed_items[1].reason, "HTTP 403: This account is suspended.");
+    assert_eq!(status.failed_items[1].reason, suspended);
     assert_eq!(engine.poll_transmit(now(T0 + DAY)), None);
 }
 
@@ -164,15 +169,15 @@ fn sign_out_keeps_the_queue_and_tracking_continues() {
 fn a_refused_token_is_dropped_only_while_it_is_the_one_held() {
     let mut engine = signed_in();
     queue_sessions(&mut engine, T0, 1);
-    assert!(!engine.token_refused("jwt-0", "HTTP 401"), "an older token");
+    assert!(!engine.token_refused("jwt-0", refused("HTTP 401")), "an older token");
     assert!(engine.status(now(T0)).signed_in);
-    assert!(engine.token_refused("jwt-1", "HTTP 401: signed out"));
+    assert!(engine.token_refused("jwt-1", refused("signed out")));
     let status = engine.status(now(T0));
     assert!(status.sign_in_needed && !status.signed_in && !status.round_active);
     assert_eq!((status.pending_count, status.user), (2, Some(user())));
-    assert_eq!(status.last_error.as_deref(), Some("HTTP 401: signed out"));
+    assert_eq!(status.last_error, Some(refused("signed out")));
     assert_eq!(engine.poll_transmit(now(T0)), None);
-    assert!(!engine.token_refused("jwt-1", "again"), "nothing left to drop");
+    assert!(!engine.token_refused("jwt-1", refused("again")), "nothing left to drop");
 }
 
 #[test]
@@ -201,7 +206,7 @@ fn signing_out_here_is_best_effort_and_keeps_the_queue() {
     }
     // Without a token (e.g. after a 401) there is nothing to send: signed out all the same.
     let mut engine = signed_in();
-    engine.token_refused("jwt-1", "HTTP 401");
+    engine.token_refused("jwt-1", refused("HTTP 401"));
     assert_eq!(logout(&engine), None);
     assert!(matches!(
         engine.finish_sign_out(SignOutScope::ThisSignIn, None),
@@ -234,4 +239,8 @@ fn signing_out_everywhere_needs_the_servers_confirmation() {
         signed_out().finish_sign_out(SignOutScope::Everywhere, None),
         SignOutResult::NotDone(_)
     ));
+}
+
+fn refused(message: &str) -> Failure {
+    Failure::Http { status: 401, code: ErrorCode::Unauthorized, message: message.into() }
 }

@@ -106,7 +106,7 @@ fn a_refused_batch_is_split_until_the_poisoned_op_is_alone_and_rejected() {
     while let Some(transmit) = engine.poll_transmit(now(T0)) {
         batches.push(sent_ids(&transmit).len());
         engine.handle_response(now(T0), transmit.id, refuse_poisoned(&transmit, &poisoned));
-        assert_eq!(engine.poll_timeout(), None, "splitting does not wait");
+        assert_eq!(engine.retry_at(), None, "splitting does not wait");
     }
     assert_eq!(batches, [8, 4, 4, 2, 1, 1, 2]);
     let status = engine.status(now(T0));

@@ -150,7 +150,7 @@ fn a_version_1_snapshot_restores_and_its_queued_ops_keep_no_device_id() {
     assert_eq!(engine.history(10, 0).len(), 2);
     assert_eq!(engine.status(now(T0)).pending_count, 4);
     let rewritten: serde_json::Value = serde_json::from_str(&engine.snapshot()).expect("JSON");
-    assert_eq!(rewritten["version"], 2, "written back in the current format");
+    assert_eq!(rewritten["version"], SNAPSHOT_VERSION, "written back in the current format");
     // The shell adopts a device id after the upgrade; the session started before it
     // ends as the legacy device, the next one is the laptop's.
     engine.adopt_device_id(LAPTOP).expect("a UUID");

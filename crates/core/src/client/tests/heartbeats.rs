@@ -30,7 +30,7 @@ fn starts_and_ends_go_at_once_and_heartbeats_wait_for_the_slot() {
     }
     // The heartbeat due at ten minutes waits for the slot, fifteen after the last request.
     assert_eq!(engine.poll_transmit(now(T0 + 11 * MINUTE)), None, "the heartbeat waits");
-    assert_eq!(engine.poll_timeout(), Some(now(T0 + 15 * MINUTE)), "the shell arms the slot");
+    assert_eq!(engine.retry_at(), Some(now(T0 + 15 * MINUTE)), "the shell arms the slot");
     // A switch of PR goes at once; its end replaces the waiting heartbeat.
     start(&mut engine, T0 + 12 * MINUTE, 2);
     let sent = poll(&mut engine, T0 + 12 * MINUTE);

@@ -7,6 +7,7 @@ mod heartbeats;
 mod live;
 mod retry;
 mod snapshots;
+mod timers;
 mod tracking;
 
 use worktime_api::auth::User;

@@ -6,7 +6,7 @@ use super::*;
 fn fail(engine: &mut Engine, at: i64, outcome: Outcome) -> Option<i64> {
     let transmit = poll(engine, at);
     engine.handle_response(now(at), transmit.id, outcome);
-    engine.poll_timeout().map(|deadline| deadline.0)
+    engine.retry_at().map(|deadline| deadline.0)
 }
 
 #[test]
@@ -27,8 +27,8 @@ fn waits_are_exactly_1_2_4_8_16_seconds_then_the_ops_are_failed_and_kept() {
     let status = engine.status(now(at));
     assert!(!status.round_active);
     assert_eq!((status.pending_count, status.failed_count), (4, 4));
-    assert_eq!(status.failed_items[0].reason, "the request timed out");
-    assert_eq!(status.last_error.as_deref(), Some("the request timed out"));
+    assert_eq!(status.failed_items[0].reason, Failure::Timeout);
+    assert_eq!(status.last_error, Some(Failure::Timeout));
     assert_eq!(engine.poll_transmit(now(at + DAY)), None);
     // The next round starts only when asked, and a success clears the failed marks.
     engine.request_sync(now(at + 60_000), SyncReason::Periodic);
@@ -61,7 +61,8 @@ fn server_errors_and_malformed_answers_are_retried() {
         fail(&mut engine, T0, http(500, &error_body(ErrorCode::Internal, "Oops."))),
         Some(T0 + 1_000)
     );
-    assert_eq!(engine.status(now(T0)).last_error.as_deref(), Some("HTTP 500: Oops."));
+    let oops = Failure::Http { status: 500, code: ErrorCode::Internal, message: "Oops.".into() };
+    assert_eq!(engine.status(now(T0)).last_error, Some(oops));
     assert_eq!(
         fail(&mut engine, T0 + 1_000, http(200, "<html>captive portal</html>")),
         Some(T0 + 3_000)
@@ -71,7 +72,7 @@ fn server_errors_and_malformed_answers_are_retried() {
     let wrong =
         r#"{"results":[{"op_id":"00000000-0000-4000-8000-000000000001","status":"applied"}]}"#;
     engine.handle_response(now(T0 + 3_000), transmit.id, http(200, wrong));
-    assert_eq!(engine.poll_timeout(), Some(now(T0 + 7_000)));
+    assert_eq!(engine.retry_at(), Some(now(T0 + 7_000)));
     assert_eq!(engine.status(now(T0)).pending_count, 2);
     assert_eq!(drain(&mut engine, T0 + 7_000), 1);
 }
@@ -157,5 +158,5 @@ fn a_manual_sync_or_reconnect_cuts_a_backoff_wait_short_but_not_a_retry_after() 
     );
     engine.request_sync(now(T0 + 700), SyncReason::Reconnect);
     assert!(engine.poll_transmit(now(T0 + 700)).is_none(), "the server's Retry-After is honoured");
-    assert_eq!(engine.poll_timeout(), Some(now(T0 + 600 + 30_000)));
+    assert_eq!(engine.retry_at(), Some(now(T0 + 600 + 30_000)));
 }

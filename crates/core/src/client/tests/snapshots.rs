@@ -12,15 +12,16 @@ fn snapshots_are_versioned_and_other_versions_are_refused() {
     start(&mut engine, T0, 1);
     let snapshot = engine.snapshot();
     let value: serde_json::Value = serde_json::from_str(&snapshot).expect("JSON");
-    assert_eq!(value["version"], 2);
+    assert_eq!(value["version"], 3);
     assert_eq!(restored(&engine).snapshot(), snapshot);
-    let future = snapshot.replacen("\"version\":2", "\"version\":3", 1);
-    assert_eq!(Engine::restore(&future).err(), Some(SnapshotError::UnsupportedVersion(3)));
-    let ancient = snapshot.replacen("\"version\":2", "\"version\":0", 1);
+    let future = snapshot.replacen("\"version\":3", "\"version\":4", 1);
+    assert_eq!(Engine::restore(&future).err(), Some(SnapshotError::UnsupportedVersion(4)));
+    let ancient = snapshot.replacen("\"version\":3", "\"version\":0", 1);
     assert_eq!(Engine::restore(&ancient).err(), Some(SnapshotError::UnsupportedVersion(0)));
     assert_eq!(Engine::restore(r#"{"state":{}}"#).err(), Some(SnapshotError::MissingVersion));
     assert!(matches!(Engine::restore("{"), Err(SnapshotError::Malformed(_))));
-    for empty in [r#"{"version":1,"state":{}}"#, r#"{"version":2,"state":{}}"#] {
+    for empty in [r#"{"version":1,"state":{}}"#, r#"{"version":2,"state":{}}"#, r#"{"version":3}"#]
+    {
         assert!(matches!(Engine::restore(empty), Err(SnapshotError::Malformed(_))), "{empty}");
     }
 }
@@ -44,7 +45,7 @@ fn run(failures: usize, restart_at: Option<usize>) -> (Vec<(i64, Vec<String>)>, 
             if restart_at == Some(answers) {
                 engine = restored(&engine);
             }
-        } else if let Some(deadline) = engine.poll_timeout() {
+        } else if let Some(deadline) = engine.retry_at() {
             at = deadline.0;
             engine.handle_timeout(now(at));
         } else {
@@ -82,7 +83,7 @@ fn a_request_in_flight_at_the_snapshot_is_sent_again_after_restore() {
     assert_ne!(again.id, lost.id);
     // The answer to the lost request cannot be delivered to the new engine's request.
     engine.handle_response(now(T0 + 600), lost.id, http(500, ""));
-    assert_eq!(engine.poll_timeout(), None);
+    assert_eq!(engine.retry_at(), None);
     engine.handle_response(now(T0 + 600), again.id, answer(&again, |_| OpStatus::Duplicate));
     assert_eq!(engine.status(now(T0)).pending_count, 0);
 }
@@ -94,7 +95,7 @@ fn a_deadline_survives_a_restart_as_an_absolute_instant() {
     let transmit = poll(&mut engine, T0);
     engine.handle_response(now(T0), transmit.id, Outcome::Timeout);
     let mut engine = restored(&engine);
-    assert_eq!(engine.poll_timeout(), Some(now(T0 + 1_000)));
+    assert_eq!(engine.retry_at(), Some(now(T0 + 1_000)));
     assert_eq!(engine.poll_transmit(now(T0 + 999)), None);
     // A worker that wakes up late sends at once.
     assert!(engine.poll_transmit(now(T0 + 60_000)).is_some());
