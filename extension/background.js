@@ -139,6 +139,8 @@ async function handle(worktime, message) {
       return { stats: await worktime.stats(Number(message.days) || 30) };
     case "history":
       return { history: await worktime.history(Number(message.limit) || 50, Number(message.offset) || 0) };
+    case "breakdown":
+      return { breakdown: await worktime.breakdown(Number(message.days) || 30) };
     case "signIn":
       return signIn();
     case "signOut":

@@ -1,7 +1,7 @@
 // DEV ONLY — realistic answers of the service worker for the dev preview (dev-preview.js).
 // Never imported by popup.js or options.js. Shapes follow ../pkg/worktime_sdk.d.ts and
-// ../PROTOCOL.md: server sessions (id, start_time, …, status) and local ones (session_id,
-// start_ms, …, sync_state).
+// ../PROTOCOL.md: history entries (`HistoryEntry`, one shape from either source), the
+// active `LocalSession`, and the per-repository `Breakdown`.
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -65,19 +65,18 @@ function generate(now, days, seed = 7) {
   return list.reverse();
 }
 
-function toServer(s, tz) {
+/** A history entry as the SDK types it (`HistoryEntry`), from either source. */
+function toEntry(s, syncState, thisDevice = true) {
   const running = s.end == null;
   return {
-    id: s.id, repo_owner: s.owner, repo_name: s.repo, pr_number: s.pr,
-    start_time: new Date(s.start).toISOString(),
-    end_time: running ? null : new Date(s.end).toISOString(),
+    session_id: s.id, repo_owner: s.owner, repo_name: s.repo, pr_number: s.pr,
+    start_ms: s.start, end_ms: s.end ?? null,
     duration_seconds: running ? null : Math.floor((s.end - s.start) / 1000),
-    status: running ? "active" : s.abandoned ? "abandoned" : "completed",
-    last_heartbeat: new Date(running ? Date.now() : s.end).toISOString(),
-    tz_offset_minutes: tz,
+    running, abandoned: Boolean(s.abandoned), sync_state: syncState, this_device: thisDevice,
   };
 }
 
+/** The SDK's active session (`LocalSession`). */
 function toLocal(s, tz, syncState) {
   return {
     session_id: s.id, repo_owner: s.owner, repo_name: s.repo, pr_number: s.pr, tz_offset_minutes: tz,
@@ -85,6 +84,23 @@ function toLocal(s, tz, syncState) {
     duration_seconds: s.end == null ? null : Math.floor((s.end - s.start) / 1000),
     last_heartbeat_ms: s.end ?? Date.now(), sync_state: syncState,
   };
+}
+
+/** Time per repository since the range's first midnight, as the SDK's `Breakdown`. */
+function breakdownOf(sessions, now, days, source) {
+  const midnight = new Date(now);
+  midnight.setHours(0, 0, 0, 0);
+  const since = midnight.getTime() - (days - 1) * DAY;
+  const repos = new Map();
+  for (const s of sessions.filter((x) => x.start >= since)) {
+    const key = `${s.owner}/${s.repo}`;
+    const repo = repos.get(key) ?? { repo_owner: s.owner, repo_name: s.repo, total_duration_seconds: 0, session_count: 0, prs: [] };
+    repo.total_duration_seconds += Math.floor(((s.end ?? now) - s.start) / 1000);
+    repo.session_count += 1;
+    repos.set(key, repo);
+  }
+  const list = [...repos.values()].sort((a, b) => b.total_duration_seconds - a.total_duration_seconds);
+  return { source, since_ms: since, complete: true, repos: list };
 }
 
 function dateKey(ms) {
@@ -175,7 +191,7 @@ export function makeWorld(state, now = Date.now()) {
       message: "end_time is before the session's start_time.", rejected_ms: now - DAY }];
   }
 
-  const localSessions = all.slice(0, 100).map((s) => toLocal(s, tz, pendingIds.has(s.id) ? "pending"
+  const localSessions = all.slice(0, 100).map((s) => toEntry(s, pendingIds.has(s.id) ? "pending"
     : state === "rejected" && s === all[2] ? "rejected" : "synced"));
   return {
     state,
@@ -185,7 +201,8 @@ export function makeWorld(state, now = Date.now()) {
     stats: (days) => statsOf(local ? all.slice(0, 100) : all, now, days, local ? "local" : "server", tz),
     history: (limit, offset) => local
       ? { source: "local", sessions: localSessions.slice(offset, offset + limit), total: localSessions.length }
-      : { source: "server", sessions: all.slice(offset, offset + limit).map((s) => toServer(s, tz)), total: all.length },
+      : { source: "server", sessions: all.slice(offset, offset + limit).map((s) => toEntry(s, "synced", !s.otherDevice)), total: all.length },
+    breakdown: (days) => breakdownOf(local ? all.slice(0, 100) : all, now, days, local ? "local" : "server"),
     synced() {
       if (status.online === false || !status.signed_in) return;
       Object.assign(status, { pending_count: 0, failed_count: 0, failed_items: [], failed_items_hidden: 0,

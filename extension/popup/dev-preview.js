@@ -44,6 +44,7 @@ async function answer(message) {
   }
   if (type === "stats") return { ok: true, stats: world.stats(message.days ?? 30) };
   if (type === "history") return { ok: true, history: world.history(message.limit ?? 50, message.offset ?? 0) };
+  if (type === "breakdown") return { ok: true, breakdown: world.breakdown(message.days ?? 30) };
   if (type === "signIn") {
     await sleep(syncDelay);
     Object.assign(world.status, { signed_in: true, sign_in_needed: false, last_error: null,

@@ -8,15 +8,13 @@
 import { ask } from "./api.js";
 import { drawChart } from "./chart.js";
 import { formatDuration, formatTimer, localDateKey, plural } from "./format.js";
-import { breakdownByRepo, normalize, normalizeAll, runningSecondsSince, sessionLabel } from "./sessions.js";
+import { normalize, normalizeAll, runningSecondsSince, sessionLabel } from "./sessions.js";
 import { describeSync } from "./sync-status.js";
 import { fillBreakdown, fillCurrent, fillHistory, fillSyncStatus, fillUser, make } from "./views.js";
 
 const DAYS = 30;
 const PAGE_SIZE = 50;
 const TOP_REPOS = 5;
-const BREAKDOWN_PAGE = 100; // the API's largest page
-const BREAKDOWN_MAX_PAGES = 10;
 const POLL_MS = 5_000;
 
 const $ = (id) => document.getElementById(id);
@@ -106,28 +104,13 @@ async function loadHistory() {
   renderOfflineNote();
 }
 
-/** Pages through history until sessions are older than the 30 days (or 10 pages). */
+/** Time per repository over the range, as the SDK computes it (server or local). */
 async function loadBreakdown() {
-  const since = new Date(workerNow());
-  since.setHours(0, 0, 0, 0);
-  since.setDate(since.getDate() - (DAYS - 1));
-  const sessions = [];
-  let source = null;
-  let complete = true;
   try {
-    for (let page = 0; ; page += 1) {
-      const { history } = await ask({ type: "history", limit: BREAKDOWN_PAGE, offset: page * BREAKDOWN_PAGE });
-      const batch = normalizeAll(history?.sessions);
-      source = source ?? history?.source ?? null;
-      sessions.push(...batch);
-      const total = Number(history?.total) || 0;
-      const oldest = batch.at(-1)?.startMs ?? 0;
-      if (batch.length < BREAKDOWN_PAGE || sessions.length >= total || oldest < since.getTime()) break;
-      if (page + 1 >= BREAKDOWN_MAX_PAGES) { complete = false; break; }
-    }
-    state.breakdown = { sessions, since: since.getTime(), source, complete };
+    const { breakdown } = await ask({ type: "breakdown", days: DAYS });
+    state.breakdown = breakdown;
   } catch (error) {
-    state.breakdown = { sessions: [], since: since.getTime(), source, complete: false, error: error.message };
+    state.breakdown = { repos: [], source: null, complete: false, error: error.message };
   }
   renderBreakdown();
   renderOfflineNote();
@@ -187,7 +170,6 @@ function renderUser() {
 function sessionLabels() {
   const labels = new Map();
   const add = (s) => { if (s?.id) labels.set(s.id, sessionLabel(s)); };
-  for (const s of state.breakdown?.sessions ?? []) add(s);
   for (const s of normalizeAll(state.history?.sessions)) add(s);
   if (state.active) add(normalize(state.active));
   return labels;
@@ -248,11 +230,9 @@ function renderOfflineNote() {
 
 function renderBreakdown() {
   const data = state.breakdown;
-  // The running session counts too, even when the history does not list it yet.
-  const active = state.active ? normalize(state.active) : null;
-  const sessions = data ? [...data.sessions] : [];
-  if (active && !sessions.some((s) => s.id === active.id)) sessions.unshift(active);
-  const rows = data ? breakdownByRepo(sessions, data.since, workerNow()) : [];
+  const rows = (data?.repos ?? []).map((r) => ({
+    owner: r.repo_owner, repo: r.repo_name, seconds: r.total_duration_seconds, sessions: r.session_count,
+  }));
   ui.repos.replaceChildren();
   ui.repoNote.hidden = true;
   if (data?.error) {
@@ -265,7 +245,7 @@ function renderBreakdown() {
   }
   const note = fillBreakdown(ui.repos, rows, TOP_REPOS);
   const notes = note ? [note] : [];
-  if (!data.complete) notes.push(`Based on the latest ${data.sessions.length} sessions.`);
+  if (!data.complete) notes.push("Older sessions are not included.");
   if (notes.length) {
     ui.repoNote.textContent = notes.join(" · ");
     ui.repoNote.hidden = false;

@@ -8,12 +8,10 @@ use gloo_net::http::Method;
 use serde::Serialize;
 use worktime_api::sessions::SessionList;
 use worktime_api::stats::DailyStats;
+use worktime_core::client::history::{self, Breakdown, HistoryEntry, HistoryPage, Source};
 use worktime_core::client::{LocalSession, Status};
 use worktime_core::stats;
 
-use wasm_bindgen::JsValue;
-
-use crate::worktime::to_js;
 use crate::{platform, transport};
 
 /// `status()`: the engine's status plus reachability.
@@ -38,34 +36,10 @@ pub struct Context {
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    Server,
-    Local,
-}
-
-#[derive(Serialize)]
 pub struct StatsResult {
     pub source: Source,
     #[serde(flatten)]
     pub stats: DailyStats,
-}
-
-#[derive(Serialize)]
-pub struct HistoryResult<'a, T: Serialize> {
-    pub source: Source,
-    /// Server sessions of all the user's devices (API shape) or this device's local ones
-    /// (SDK shape); each has `this_device`.
-    pub sessions: Vec<Marked<'a, T>>,
-    pub total: i64,
-}
-
-/// An item of a history page with whether this device recorded it.
-#[derive(Serialize)]
-pub struct Marked<'a, T: Serialize> {
-    #[serde(flatten)]
-    session: &'a T,
-    this_device: bool,
 }
 
 async fn get<T: serde::de::DeserializeOwned>(context: &Context, path: &str) -> Option<T> {
@@ -99,33 +73,66 @@ pub async fn stats(context: &Context, days: u32) -> StatsResult {
     StatsResult { source: Source::Local, stats }
 }
 
-/// The history page as a JavaScript value (serialised straight from the typed page, not
-/// through a `serde_json::Value`).
-pub async fn history(context: &Context, limit: u32, offset: u32) -> Result<JsValue, JsValue> {
+/// Up to this many history pages of `LIST_MAX_LIMIT` are read for a breakdown.
+const BREAKDOWN_MAX_PAGES: i64 = 10;
+
+/// One page of the history, typed the same whatever its source.
+pub async fn history(context: &Context, limit: u32, offset: u32) -> HistoryPage {
     let limit = limit.clamp(1, worktime_api::sessions::LIST_MAX_LIMIT as u32);
-    let path = format!("{}?limit={limit}&offset={offset}", worktime_api::paths::SESSIONS);
-    if let Some(list) = get::<SessionList>(context, &path).await {
-        let marked: Vec<Marked<'_, _>> = list
-            .sessions
-            .iter()
-            .map(|session| Marked { session, this_device: session.device_id == context.device_id })
-            .collect();
-        return to_js(&HistoryResult {
-            source: Source::Server,
-            sessions: marked,
-            total: list.total,
-        });
+    if let Some(page) = server_page(context, i64::from(limit), i64::from(offset)).await {
+        return page;
     }
-    let page: Vec<Marked<'_, LocalSession>> = context
+    let sessions = context
         .local
         .iter()
         .skip(offset as usize)
         .take(limit as usize)
-        .map(|session| Marked { session, this_device: true })
+        .map(HistoryEntry::from_local)
         .collect();
-    to_js(&HistoryResult {
-        source: Source::Local,
-        sessions: page,
-        total: context.local.len() as i64,
-    })
+    HistoryPage { source: Source::Local, sessions, total: context.local.len() as i64 }
+}
+
+async fn server_page(context: &Context, limit: i64, offset: i64) -> Option<HistoryPage> {
+    let path = format!("{}?limit={limit}&offset={offset}", worktime_api::paths::SESSIONS);
+    let list = get::<SessionList>(context, &path).await?;
+    let sessions = list
+        .sessions
+        .iter()
+        .filter_map(|session| HistoryEntry::from_server(session, &context.device_id))
+        .collect();
+    Some(HistoryPage { source: Source::Server, sessions, total: list.total })
+}
+
+/// Time per repository and PR over the last `days` local days: every device's sessions
+/// when the server answers (read page by page, at most ten pages), else this device's.
+pub async fn breakdown(context: &Context, days: u32) -> Breakdown {
+    let now = platform::now().0;
+    let days = days.clamp(1, worktime_api::stats::MAX_DAYS);
+    let since_ms = stats::local_range(now, days, context.tz_offset_minutes).from_ms;
+    let limit = worktime_api::sessions::LIST_MAX_LIMIT;
+    let mut entries: Vec<HistoryEntry> = Vec::new();
+    let mut complete = true;
+    let mut source = Source::Server;
+    for page in 0..BREAKDOWN_MAX_PAGES {
+        let Some(mut read) = server_page(context, limit, page * limit).await else {
+            source = Source::Local;
+            break;
+        };
+        let last = read.sessions.len() < limit as usize
+            || read.sessions.last().is_none_or(|oldest| oldest.start_ms < since_ms);
+        let total = read.total;
+        entries.append(&mut read.sessions);
+        if last || entries.len() as i64 >= total {
+            break;
+        }
+        complete = page + 1 < BREAKDOWN_MAX_PAGES;
+    }
+    if source == Source::Local {
+        entries = context.local.iter().map(HistoryEntry::from_local).collect();
+        complete = true;
+    }
+    let running =
+        context.local.first().filter(|s| s.end_ms.is_none()).map(HistoryEntry::from_local);
+    let repos = history::breakdown(&entries, running.as_ref(), since_ms, now);
+    Breakdown { source, since_ms, complete, repos }
 }

@@ -298,14 +298,28 @@ impl WorkTime {
 
     /// Sessions, newest first: from the backend when reachable and signed in, otherwise
     /// local history (the last 100); `source` says which.
-    #[wasm_bindgen(unchecked_return_type = "Promise<HistoryResult>")]
+    #[wasm_bindgen(unchecked_return_type = "Promise<HistoryPage>")]
     pub fn history(&self, limit: u32, offset: u32) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let context = inner.view_context();
             let history = views::history(&context, limit, offset).await;
             inner.after_view(&context).await;
-            history
+            to_js(&history)
+        })
+    }
+
+    /// Time per repository and PR over the last `days` days (largest first): every
+    /// device's when the backend answers, else this device's; `source` says which, and
+    /// `complete` is false when the history was too long to read all of it.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Breakdown>")]
+    pub fn breakdown(&self, days: u32) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let context = inner.view_context();
+            let breakdown = views::breakdown(&context, days).await;
+            inner.after_view(&context).await;
+            to_js(&breakdown)
         })
     }
 

@@ -97,7 +97,7 @@ async fn assert_server_matches(sdk: &WorkTime, code: &str) {
         .as_array()
         .expect("array")
         .iter()
-        .filter_map(|s| s["id"].as_str())
+        .filter_map(|s| s["session_id"].as_str())
         .collect();
     assert_eq!(local_ids.len(), server.len());
     for session in &server {

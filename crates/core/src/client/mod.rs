@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod failure;
+pub mod history;
 pub mod live;
 pub mod signout;
 pub mod snapshot;

@@ -1,0 +1,200 @@
+//! The history the popup lists, as one typed entry whatever its source (the server's
+//! sessions of every device, or this device's local ones), and the per-repository
+//! breakdown of a range computed from such entries.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+use worktime_api::sessions::{Session, SessionStatus};
+
+use super::tracking::{LocalSession, SyncState};
+use crate::stats::report::{self, EndedSession, RepoTotals};
+use crate::time::UnixMillis;
+
+/// Where a view's data came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The backend answered: every device's data.
+    Server,
+    /// The backend could not be asked: this device's local history.
+    Local,
+}
+
+/// One session of the history, from either source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub session_id: String,
+    pub repo_owner: String,
+    pub repo_name: String,
+    pub pr_number: i64,
+    pub start_ms: i64,
+    /// `None` while running.
+    pub end_ms: Option<i64>,
+    /// The seconds it counts for once ended: the server's duration, or the local length.
+    pub duration_seconds: Option<i64>,
+    pub running: bool,
+    /// The server ended it at its last heartbeat after its device went silent.
+    pub abandoned: bool,
+    /// Server entries are synced by definition.
+    pub sync_state: SyncState,
+    /// Recorded by this installation (local entries always are).
+    pub this_device: bool,
+}
+
+impl HistoryEntry {
+    pub fn from_local(session: &LocalSession) -> HistoryEntry {
+        HistoryEntry {
+            session_id: session.session_id.clone(),
+            repo_owner: session.repo_owner.clone(),
+            repo_name: session.repo_name.clone(),
+            pr_number: session.pr_number,
+            start_ms: session.start_ms,
+            end_ms: session.end_ms,
+            duration_seconds: session.duration_seconds,
+            running: session.end_ms.is_none(),
+            abandoned: false,
+            sync_state: session.sync_state,
+            this_device: true,
+        }
+    }
+
+    /// A server session; `None` when its times are not RFC 3339 (never from our server).
+    pub fn from_server(session: &Session, device_id: &str) -> Option<HistoryEntry> {
+        let start_ms = UnixMillis::parse_rfc3339(&session.start_time)?.0;
+        let end_ms = match &session.end_time {
+            Some(end) => Some(UnixMillis::parse_rfc3339(end)?.0),
+            None => None,
+        };
+        Some(HistoryEntry {
+            session_id: session.id.clone(),
+            repo_owner: session.repo_owner.clone(),
+            repo_name: session.repo_name.clone(),
+            pr_number: session.pr_number,
+            start_ms,
+            end_ms,
+            duration_seconds: session
+                .duration_seconds
+                .or_else(|| end_ms.map(|end| (end - start_ms).max(0) / 1000)),
+            running: session.status == SessionStatus::Active,
+            abandoned: session.status == SessionStatus::Abandoned,
+            sync_state: SyncState::Synced,
+            this_device: session.device_id == device_id,
+        })
+    }
+
+    /// The seconds it counts for at `now_ms` (a running one: elapsed so far).
+    pub fn seconds_at(&self, now_ms: i64) -> i64 {
+        if self.running {
+            return (now_ms - self.start_ms).max(0) / 1000;
+        }
+        self.duration_seconds.unwrap_or(0).max(0)
+    }
+}
+
+/// A page of the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryPage {
+    pub source: Source,
+    /// Newest first.
+    pub sessions: Vec<HistoryEntry>,
+    /// Entries in the whole history.
+    pub total: i64,
+}
+
+/// Time per repository and PR since `since_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Breakdown {
+    pub source: Source,
+    pub since_ms: i64,
+    /// False when the history was too long to read all of it (the oldest part is missing).
+    pub complete: bool,
+    /// Largest total first.
+    pub repos: Vec<RepoTotals>,
+}
+
+/// The sessions that started at or after `since_ms`, each id once, per repository and PR;
+/// a running session counts with its time so far. `running` is this device's active
+/// session, counted even when `entries` (the server's) do not list it yet.
+pub fn breakdown(
+    entries: &[HistoryEntry],
+    running: Option<&HistoryEntry>,
+    since_ms: i64,
+    now_ms: i64,
+) -> Vec<RepoTotals> {
+    let mut seen = HashSet::new();
+    let counted = entries
+        .iter()
+        .chain(running)
+        .filter(|entry| entry.start_ms >= since_ms && seen.insert(entry.session_id.as_str()))
+        .map(|entry| EndedSession {
+            repo_owner: &entry.repo_owner,
+            repo_name: &entry.repo_name,
+            pr_number: entry.pr_number,
+            end_ms: entry.end_ms.unwrap_or(now_ms),
+            seconds: entry.seconds_at(now_ms),
+        });
+    report::breakdown(counted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, owner: &str, start_ms: i64, end_ms: Option<i64>) -> HistoryEntry {
+        HistoryEntry {
+            session_id: id.into(),
+            repo_owner: owner.into(),
+            repo_name: "r".into(),
+            pr_number: 1,
+            start_ms,
+            end_ms,
+            duration_seconds: end_ms.map(|end| (end - start_ms) / 1000),
+            running: end_ms.is_none(),
+            abandoned: false,
+            sync_state: SyncState::Synced,
+            this_device: true,
+        }
+    }
+
+    #[test]
+    fn the_breakdown_counts_each_session_once_running_ones_so_far() {
+        let entries = [
+            entry("a", "o", 10_000, Some(70_000)),
+            entry("a", "o", 10_000, Some(70_000)),
+            entry("b", "o", 100_000, None),
+            entry("c", "old", 0, Some(5_000)),
+        ];
+        let repos = breakdown(&entries, None, 10_000, 160_000);
+        assert_eq!(repos.len(), 1);
+        assert_eq!((repos[0].total_duration_seconds, repos[0].session_count), (120, 2));
+        let again = entry("b", "o", 100_000, None);
+        assert_eq!(breakdown(&entries, Some(&again), 10_000, 160_000), repos, "listed once");
+        let local = entry("d", "new", 150_000, None);
+        assert_eq!(breakdown(&entries, Some(&local), 10_000, 160_000).len(), 2);
+    }
+
+    #[test]
+    fn server_sessions_become_entries_marked_by_device() {
+        let session = Session {
+            id: "s".into(),
+            repo_owner: "o".into(),
+            repo_name: "r".into(),
+            pr_number: 3,
+            start_time: "2026-11-18T11:06:40Z".into(),
+            end_time: Some("2026-11-18T11:07:40Z".into()),
+            duration_seconds: Some(50),
+            status: SessionStatus::Abandoned,
+            last_heartbeat: "2026-11-18T11:07:40Z".into(),
+            tz_offset_minutes: None,
+            device_id: "d1".into(),
+        };
+        let entry = HistoryEntry::from_server(&session, "d1").expect("RFC 3339");
+        assert_eq!(
+            (entry.end_ms.map(|e| e - entry.start_ms), entry.duration_seconds),
+            (Some(60_000), Some(50))
+        );
+        assert!(entry.abandoned && entry.this_device && !entry.running);
+        assert!(!HistoryEntry::from_server(&session, "d2").expect("parses").this_device);
+    }
+}
