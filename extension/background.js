@@ -16,23 +16,27 @@
 // socket (and its ping every 20 s) exists only while a popup is open, and so does what keeps
 // this service worker alive for it — the popup's messages and the socket's traffic. With
 // no popup open there is no socket, and the worker may be stopped as usual.
-import init, { WorkTime } from "./pkg/worktime_sdk.js";
+import init, { normalizeSettings, signInPath, WorkTime } from "./pkg/worktime_sdk.js";
 
 const SETTINGS_KEY = "worktime.settings";
-const DEFAULTS = { backendUrl: "http://127.0.0.1:8787", idleSeconds: 300, alwaysTrack: [], neverTrack: [] };
 
 let wasm = null;
 let client = null;
 
+function loadWasm() {
+  wasm ??= init({ module_or_path: chrome.runtime.getURL("pkg/worktime_sdk_bg.wasm") });
+  return wasm;
+}
+
+/** The stored settings made whole by the SDK (defaults, ranges and names are the core's). */
 async function settings() {
-  const stored = (await chrome.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY] ?? {};
-  const merged = { ...DEFAULTS, ...stored };
-  merged.idleSeconds = Math.max(15, Number(merged.idleSeconds) || DEFAULTS.idleSeconds);
-  return merged;
+  const stored = (await chrome.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY] ?? null;
+  await loadWasm();
+  return normalizeSettings(stored);
 }
 
 function sdk() {
-  wasm ??= init({ module_or_path: chrome.runtime.getURL("pkg/worktime_sdk_bg.wasm") });
+  loadWasm();
   client ??= (async () => {
     await wasm;
     const { backendUrl, idleSeconds } = await settings();
@@ -105,7 +109,7 @@ async function signIn() {
   const query = new URLSearchParams({ state, code_challenge: base64url(new Uint8Array(digest)), redirect_uri: redirectUri });
   let final;
   try {
-    final = await chrome.identity.launchWebAuthFlow({ url: `${backendUrl}/auth/github/login?${query}`, interactive: true });
+    final = await chrome.identity.launchWebAuthFlow({ url: `${backendUrl}${signInPath()}?${query}`, interactive: true });
   } catch {
     throw new Error("Sign-in was cancelled or GitHub could not be reached.");
   }

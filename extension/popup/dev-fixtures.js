@@ -73,6 +73,7 @@ function toEntry(s, syncState, thisDevice = true) {
     start_ms: s.start, end_ms: s.end ?? null,
     duration_seconds: running ? null : Math.floor((s.end - s.start) / 1000),
     running, abandoned: Boolean(s.abandoned), sync_state: syncState, this_device: thisDevice,
+    pr_url: `https://github.com/${s.owner}/${s.repo}/pull/${s.pr}`,
   };
 }
 
@@ -83,6 +84,7 @@ function toLocal(s, tz, syncState) {
     start_ms: s.start, end_ms: s.end ?? null,
     duration_seconds: s.end == null ? null : Math.floor((s.end - s.start) / 1000),
     last_heartbeat_ms: s.end ?? Date.now(), sync_state: syncState,
+    pr_url: `https://github.com/${s.owner}/${s.repo}/pull/${s.pr}`,
   };
 }
 
@@ -94,7 +96,8 @@ function breakdownOf(sessions, now, days, source) {
   const repos = new Map();
   for (const s of sessions.filter((x) => x.start >= since)) {
     const key = `${s.owner}/${s.repo}`;
-    const repo = repos.get(key) ?? { repo_owner: s.owner, repo_name: s.repo, total_duration_seconds: 0, session_count: 0, prs: [] };
+    const repo = repos.get(key) ?? { repo_owner: s.owner, repo_name: s.repo, total_duration_seconds: 0, session_count: 0,
+      repo_url: `https://github.com/${s.owner}/${s.repo}`, prs: [] };
     repo.total_duration_seconds += Math.floor(((s.end ?? now) - s.start) / 1000);
     repo.session_count += 1;
     repos.set(key, repo);

@@ -231,7 +231,7 @@ function renderOfflineNote() {
 function renderBreakdown() {
   const data = state.breakdown;
   const rows = (data?.repos ?? []).map((r) => ({
-    owner: r.repo_owner, repo: r.repo_name, seconds: r.total_duration_seconds, sessions: r.session_count,
+    owner: r.repo_owner, repo: r.repo_name, url: r.repo_url, seconds: r.total_duration_seconds, sessions: r.session_count,
   }));
   ui.repos.replaceChildren();
   ui.repoNote.hidden = true;

@@ -1,10 +1,6 @@
 // Sessions as the popup uses them: the SDK's typed history entries (one shape, whether
 // from the server or local) in the popup's names. Pure: no DOM.
 
-/** GitHub's rules for names (see also options.js). */
-const OWNER_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
-const REPO_RE = /^[A-Za-z0-9._-]{1,100}$/;
-
 /**
  * @typedef {object} Session
  * @property {string} id
@@ -18,6 +14,7 @@ const REPO_RE = /^[A-Za-z0-9._-]{1,100}$/;
  * @property {"synced"|"pending"|"rejected"} syncState
  * @property {boolean} abandoned  ended by the server after the browser went silent
  * @property {boolean} thisDevice  recorded by this browser (the SDK says; local ones always)
+ * @property {string|null} url  the PR's page on GitHub (the SDK gives none for invalid names)
  */
 
 /**
@@ -40,6 +37,7 @@ export function normalize(entry) {
     syncState: entry.sync_state ?? "pending",
     abandoned: Boolean(entry.abandoned),
     thisDevice: entry.this_device ?? true,
+    url: entry.pr_url ?? null,
   };
 }
 
@@ -51,18 +49,6 @@ export function normalizeAll(list) {
 /** "owner/repo #12". */
 export function sessionLabel(session) {
   return `${session.owner}/${session.repo} #${session.pr}`;
-}
-
-/** The pull request's page on GitHub, when the names are valid GitHub names. */
-export function prUrl(session) {
-  if (!OWNER_RE.test(session.owner) || !REPO_RE.test(session.repo) || !(session.pr > 0)) return null;
-  return `https://github.com/${session.owner}/${session.repo}/pull/${session.pr}`;
-}
-
-/** The repository's page on GitHub, when the names are valid. */
-export function repoUrl(owner, repo) {
-  if (!OWNER_RE.test(owner) || !REPO_RE.test(repo)) return null;
-  return `https://github.com/${owner}/${repo}`;
 }
 
 /**

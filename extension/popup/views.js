@@ -3,7 +3,7 @@
 // them (text through textContent, never HTML); popup.js owns the state and the messages.
 
 import { formatDateTime, formatDuration, formatWhen, plural } from "./format.js";
-import { normalize, prUrl, repoUrl, sessionLabel } from "./sessions.js";
+import { normalize, sessionLabel } from "./sessions.js";
 
 export function make(tag, className, text) {
   const node = document.createElement(tag);
@@ -97,7 +97,7 @@ export function fillCurrent(box, active) {
   const label = session ? sessionLabel(session) : "A pull request";
   const heading = make("p", "label-small");
   heading.append(make("span", "live-dot"), "Tracking now");
-  const name = link(session && prUrl(session), "current-pr", null, `${label} — since ${formatDateTime(active.start_ms)}`);
+  const name = link(session?.url ?? null, "current-pr", null, `${label} — since ${formatDateTime(active.start_ms)}`);
   if (session) name.append(make("span", "session-repo", `${session.owner}/${session.repo}`), make("span", "session-num", ` #${session.pr}`));
   else name.textContent = label;
   const timer = make("p", "current-timer");
@@ -120,7 +120,7 @@ export function fillBreakdown(list, rows, top) {
     li.dataset.testid = "repo-item";
     const name = `${row.owner}/${row.repo}`;
     const title = `${name}: ${formatDuration(row.seconds)} in ${plural(row.sessions, "session")}`;
-    li.append(link(repoUrl(row.owner, row.repo), "repo-name", name, title));
+    li.append(link(row.url, "repo-name", name, title));
     li.append(make("span", "repo-time", formatDuration(row.seconds)));
     const bar = make("span", "repo-bar");
     bar.setAttribute("aria-hidden", "true");
@@ -148,7 +148,7 @@ export function fillHistory(list, sessions, nowMs) {
     const label = sessionLabel(session);
     const started = session.startMs != null ? formatDateTime(session.startMs) : "";
     // The repository name shrinks (with "…"); the PR number always shows.
-    const pr = link(prUrl(session), "session-pr", null, started ? `${label} — started ${started}` : label);
+    const pr = link(session.url, "session-pr", null, started ? `${label} — started ${started}` : label);
     pr.append(make("span", "session-repo", `${session.owner}/${session.repo}`), make("span", "session-num", ` #${session.pr}`));
     li.append(pr);
     const duration = session.running ? "running" : formatDuration(session.durationSeconds);

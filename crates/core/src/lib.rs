@@ -13,6 +13,7 @@ pub mod presence;
 pub mod ratelimit;
 pub mod routing;
 pub mod sessions;
+pub mod settings;
 pub mod signin;
 pub mod stats;
 pub mod sync_plan;

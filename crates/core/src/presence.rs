@@ -41,6 +41,19 @@ pub fn parse_pr_url(url: &str) -> Option<PullRequest> {
     Some(PullRequest { owner: owner.to_owned(), repo: repo.to_owned(), number })
 }
 
+/// The repository's page on GitHub, when the names are valid GitHub names (a link the
+/// popup may show).
+pub fn repo_url(owner: &str, repo: &str) -> Option<String> {
+    let valid = validate::github_owner(owner).is_ok() && validate::github_repo(repo).is_ok();
+    valid.then(|| format!("https://github.com/{owner}/{repo}"))
+}
+
+/// The pull request's page on GitHub, when its names and number are valid.
+pub fn pr_url(owner: &str, repo: &str, number: i64) -> Option<String> {
+    let page = repo_url(owner, repo)?;
+    validate::pr_number(number).is_ok().then(|| format!("{page}/pull/{number}"))
+}
+
 /// `chrome.idle` states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdleState {

@@ -10,6 +10,7 @@ mod error;
 mod http;
 mod live;
 mod platform;
+mod settings;
 mod storage;
 mod transport;
 mod types;

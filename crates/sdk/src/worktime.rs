@@ -119,7 +119,7 @@ pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 /// A JavaScript options object as `T`, through `JSON.stringify` (absent and `undefined`
 /// fields are both missing; unknown fields are ignored, as serde-wasm-bindgen did). The
 /// error message leaves out serde_json's position in the stringified text.
-fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsValue> {
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsValue> {
     let text = js_sys::JSON::stringify(value)?
         .as_string()
         .ok_or_else(|| js_error("expected an object"))?;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use worktime_api::sessions::{Session, SessionStatus};
 
 use super::tracking::{LocalSession, SyncState};
+use crate::presence::pr_url;
 use crate::stats::report::{self, EndedSession, RepoTotals};
 use crate::time::UnixMillis;
 
@@ -40,6 +41,8 @@ pub struct HistoryEntry {
     pub sync_state: SyncState,
     /// Recorded by this installation (local entries always are).
     pub this_device: bool,
+    /// The PR's page on GitHub (`None` for names GitHub would not accept).
+    pub pr_url: Option<String>,
 }
 
 impl HistoryEntry {
@@ -56,6 +59,7 @@ impl HistoryEntry {
             abandoned: false,
             sync_state: session.sync_state,
             this_device: true,
+            pr_url: session.pr_url.clone(),
         }
     }
 
@@ -80,6 +84,7 @@ impl HistoryEntry {
             abandoned: session.status == SessionStatus::Abandoned,
             sync_state: SyncState::Synced,
             this_device: session.device_id == device_id,
+            pr_url: pr_url(&session.repo_owner, &session.repo_name, session.pr_number),
         })
     }
 
@@ -154,6 +159,7 @@ mod tests {
             abandoned: false,
             sync_state: SyncState::Synced,
             this_device: true,
+            pr_url: None,
         }
     }
 

@@ -68,6 +68,8 @@ pub struct LocalSession {
     #[serde(default)]
     pub last_sent_heartbeat_ms: i64,
     pub sync_state: SyncState,
+    /// The PR's page on GitHub (`None` for names GitHub would not accept).
+    pub pr_url: Option<String>,
 }
 
 /// Why a tracking call changed nothing. Failure is a value: no call panics.
@@ -146,6 +148,7 @@ impl SessionRecord {
             last_heartbeat_ms: self.last_heartbeat_ms,
             last_sent_heartbeat_ms: self.sent_heartbeat_ms.max(self.start_ms),
             sync_state,
+            pr_url: crate::presence::pr_url(&self.repo_owner, &self.repo_name, self.pr_number),
         }
     }
 }

@@ -93,6 +93,8 @@ pub struct RepoTotals {
     pub repo_name: String,
     pub total_duration_seconds: i64,
     pub session_count: i64,
+    /// The repository's page on GitHub (`None` for names GitHub would not accept).
+    pub repo_url: Option<String>,
     /// Most recently worked first.
     pub prs: Vec<PrTotals>,
 }
@@ -117,6 +119,7 @@ pub fn breakdown<'a>(sessions: impl IntoIterator<Item = EndedSession<'a>>) -> Ve
                 repo_name: name.to_owned(),
                 total_duration_seconds: prs.iter().map(|p| p.total_duration_seconds).sum(),
                 session_count: prs.iter().map(|p| p.session_count).sum(),
+                repo_url: crate::presence::repo_url(owner, name),
                 prs,
             }
         })

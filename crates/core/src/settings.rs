@@ -1,0 +1,135 @@
+//! The extension's settings: their defaults, how a stored (old, partial or hand-edited)
+//! value is made whole, and the rules of the settings form, with every error a sentence
+//! for the user. The options page and the service worker get all of it through the SDK.
+
+use serde::{Deserialize, Serialize};
+
+mod backend_url;
+mod repo_list;
+
+pub use self::backend_url::check_backend_url;
+pub use self::repo_list::{in_both, parse_repo_list, RepoList};
+
+/// The backend a fresh install talks to (the local development worker).
+pub const DEFAULT_BACKEND_URL: &str = "http://127.0.0.1:8787";
+/// Idle threshold: default, and the range the form accepts, in minutes.
+pub const DEFAULT_IDLE_MINUTES: u32 = 5;
+pub const MIN_IDLE_MINUTES: u32 = 1;
+pub const MAX_IDLE_MINUTES: u32 = 60;
+/// Longest list of always- or never-tracked repositories.
+pub const MAX_REPOS: usize = 500;
+
+/// The settings as stored in `chrome.storage.local` (camelCase, as the extension writes
+/// them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub backend_url: String,
+    pub idle_seconds: u32,
+    /// `owner/repo` names tracked even when the PR page is not focused.
+    pub always_track: Vec<String>,
+    /// `owner/repo` names never tracked.
+    pub never_track: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            backend_url: DEFAULT_BACKEND_URL.to_owned(),
+            idle_seconds: DEFAULT_IDLE_MINUTES * 60,
+            always_track: Vec::new(),
+            never_track: Vec::new(),
+        }
+    }
+}
+
+/// A stored settings value (possibly old, partial or edited by hand) with every field
+/// present and in range: unusable fields take their defaults, the idle threshold is
+/// clamped to the form's range, list entries that are not `owner/repo` are dropped.
+pub fn normalize(stored: &serde_json::Value) -> Settings {
+    let defaults = Settings::default();
+    let backend_url = stored
+        .get("backendUrl")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|url| check_backend_url(url).ok())
+        .unwrap_or(defaults.backend_url);
+    let idle_seconds = stored
+        .get("idleSeconds")
+        .and_then(serde_json::Value::as_f64)
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+        .map(|seconds| (seconds / 60.0).round() as u32)
+        .map(|minutes| minutes.clamp(MIN_IDLE_MINUTES, MAX_IDLE_MINUTES) * 60)
+        .unwrap_or(defaults.idle_seconds);
+    let list = |key: &str| {
+        let lines: Vec<&str> = stored
+            .get(key)
+            .and_then(serde_json::Value::as_array)
+            .map(|items| items.iter().filter_map(serde_json::Value::as_str).collect())
+            .unwrap_or_default();
+        let mut parsed = parse_repo_list(&lines.join("\n")).value;
+        parsed.truncate(MAX_REPOS);
+        parsed
+    };
+    Settings {
+        backend_url,
+        idle_seconds,
+        always_track: list("alwaysTrack"),
+        never_track: list("neverTrack"),
+    }
+}
+
+/// The idle threshold typed in the form: whole minutes in range.
+pub fn check_idle_minutes(input: &str) -> Result<u32, String> {
+    let text = input.trim();
+    let range = format!("from {MIN_IDLE_MINUTES} to {MAX_IDLE_MINUTES}");
+    if text.is_empty() {
+        return Err(format!("Enter a number of minutes {range}."));
+    }
+    let Ok(number) = text.parse::<f64>() else {
+        return Err("Enter the minutes as a number, for example 5.".into());
+    };
+    if !number.is_finite() {
+        return Err("Enter the minutes as a number, for example 5.".into());
+    }
+    if number.fract() != 0.0 {
+        return Err("Enter whole minutes, for example 5.".into());
+    }
+    if number < f64::from(MIN_IDLE_MINUTES) || number > f64::from(MAX_IDLE_MINUTES) {
+        return Err(format!("Choose {range} minutes."));
+    }
+    Ok(number as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn stored_values_are_made_whole() {
+        assert_eq!(normalize(&json!(null)), Settings::default());
+        assert_eq!(normalize(&json!("garbage")), Settings::default());
+        let stored = json!({
+            "backendUrl": "https://worktime.example.dev/",
+            "idleSeconds": 7200,
+            "alwaysTrack": ["octo/hello", "not a repo", 7, "Octo/Hello"],
+            "neverTrack": "octo/x",
+        });
+        let settings = normalize(&stored);
+        assert_eq!(settings.backend_url, "https://worktime.example.dev");
+        assert_eq!(settings.idle_seconds, 3600, "clamped to an hour");
+        assert_eq!(settings.always_track, ["octo/hello"]);
+        assert!(settings.never_track.is_empty());
+        assert_eq!(normalize(&json!({"idleSeconds": 10})).idle_seconds, 60);
+        assert_eq!(normalize(&json!({"backendUrl": "ftp://x"})).backend_url, DEFAULT_BACKEND_URL);
+    }
+
+    #[test]
+    fn idle_minutes_are_whole_and_in_range() {
+        assert_eq!(check_idle_minutes(" 5 "), Ok(5));
+        assert_eq!(check_idle_minutes("60"), Ok(60));
+        for bad in ["", "x", "1.5", "0", "61", "NaN", "inf"] {
+            assert!(check_idle_minutes(bad).is_err(), "{bad}");
+        }
+    }
+}
