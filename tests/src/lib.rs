@@ -10,15 +10,19 @@
 //! ([`new_user`]) and never depends on another test's data.
 
 pub mod engine_http;
-pub mod hmac;
+pub mod http1;
+pub mod jwt;
 pub mod model;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, Utc};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use worktime_api::sessions::{Session, SessionList};
 use worktime_api::stats::DailyStats;
 use worktime_core::time::UnixMillis;
@@ -200,7 +204,7 @@ pub fn unique_github_id() -> u64 {
 pub fn uuid() -> String {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let seed = format!("{}:{}:{nanos}", std::process::id(), next_count());
-    let h = hmac::hex(&hmac::sha256(seed.as_bytes()));
+    let h = format!("{:x}", Sha256::digest(seed.as_bytes()));
     let variant = ["8", "9", "a", "b"][usize::from(h.as_bytes()[16] % 4)];
     format!("{}-{}-4{}-{variant}{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
 }
@@ -209,7 +213,7 @@ pub fn uuid() -> String {
 pub fn jwt_payload(jwt: &str) -> Value {
     let parts: Vec<&str> = jwt.split('.').collect();
     assert_eq!(parts.len(), 3, "a JWT has three parts: {jwt}");
-    let payload = hmac::base64url_decode(parts[1]).expect("payload is base64url");
+    let payload = jwt::base64url_decode(parts[1]).expect("payload is base64url");
     serde_json::from_slice(&payload).expect("payload is JSON")
 }
 
@@ -235,27 +239,15 @@ pub fn now_s_ms() -> i64 {
     now_ms().div_euclid(SECOND_MS) * SECOND_MS
 }
 
-/// Civil date (year, month, day) of `days` since 1970-01-01 (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+/// The UTC date and time of `epoch_ms`; panics beyond chrono's range (±262,000 years).
+fn utc(epoch_ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(epoch_ms)
+        .unwrap_or_else(|| panic!("{epoch_ms} ms is out of chrono's range"))
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of `epoch_ms`, fractions dropped: the worker's time format.
 pub fn rfc3339(epoch_ms: i64) -> String {
-    let seconds = epoch_ms.div_euclid(SECOND_MS);
-    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
-    let in_day = seconds.rem_euclid(86_400);
-    let (h, m, s) = (in_day / 3600, in_day / 60 % 60, in_day % 60);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+    utc(epoch_ms).format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Parses an RFC 3339 time into epoch milliseconds; panics when it is not one.
@@ -275,67 +267,43 @@ pub fn local_midnight_ms(index: i64, tz_offset_minutes: i32) -> i64 {
 
 /// `YYYY-MM-DD` of local day `index`.
 pub fn date_of_index(index: i64) -> String {
-    let (year, month, day) = civil_from_days(index);
-    format!("{year:04}-{month:02}-{day:02}")
+    utc(index * DAY_MS).format("%Y-%m-%d").to_string()
 }
 
 // ---------------------------------------------------------------------------------------
 // URLs
 // ---------------------------------------------------------------------------------------
 
+/// What [`percent_encode`] escapes: everything but RFC 3986's unreserved characters.
+const NOT_UNRESERVED: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 pub fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    utf8_percent_encode(text, NOT_UNRESERVED).to_string()
 }
 
-/// Decodes `%XX` escapes and `+` (as a space), as in form-encoded queries.
+/// Decodes `%XX` escapes and `+` (as a space), as in form-encoded queries; a `%` without
+/// two hex digits stays as it is.
 pub fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = bytes
-            .get(i + 1..i + 3)
-            .filter(|_| bytes[i] == b'%')
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match (escaped, bytes[i]) {
-            (Some(byte), _) => {
-                out.push(byte);
-                i += 3;
-            }
-            (None, b'+') => {
-                out.push(b' ');
-                i += 1;
-            }
-            (None, byte) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
-/// The decoded `(name, value)` pairs of `url`'s query, in order.
-pub fn query_params(url: &str) -> Vec<(String, String)> {
-    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    let query = query.split('#').next().unwrap_or_default();
-    query
-        .split('&')
+/// The decoded `(name, value)` pairs of `a=1&b=2` (a query or a form body), in order.
+pub fn form_pairs(text: &str) -> Vec<(String, String)> {
+    text.split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             (percent_decode(name), percent_decode(value))
         })
         .collect()
+}
+
+/// The decoded `(name, value)` pairs of `url`'s query, in order.
+pub fn query_params(url: &str) -> Vec<(String, String)> {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    form_pairs(query.split('#').next().unwrap_or_default())
 }
 
 /// The first value of query parameter `name` in `url`.
@@ -440,6 +408,11 @@ mod tests {
         assert_eq!(query_param(url, "missing"), None);
         assert_eq!(percent_decode(&percent_encode("a:b/c d+é%")), "a:b/c d+é%");
         assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4%e2%9C%93"), "%zz%4✓");
+        assert_eq!(percent_encode("read:user x/y~é"), "read%3Auser%20x%2Fy~%C3%A9");
+        let pairs = form_pairs("a=1&&flag&a=%2B+&=x");
+        let expected = [("a", "1"), ("flag", ""), ("a", "+ "), ("", "x")];
+        assert_eq!(pairs, expected.map(|(n, v)| (n.to_owned(), v.to_owned())));
     }
 
     #[test]

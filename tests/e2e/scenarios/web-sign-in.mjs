@@ -12,7 +12,7 @@ import { Skip, assert, assertNear, describe, env, extensionIdFor, prUrl, serverS
 export const name = "web-sign-in";
 export const timeoutMs = 60_000;
 
-/** fake GitHub's id for a login (tests/src/bin/fake_github.rs id_for_login). */
+/** fake GitHub's id for a login (tests/src/bin/fake_github/state.rs id_for_login). */
 function fakeGithubId(login) {
   const digest = createHash("sha256").update(login).digest();
   return Number(digest.readBigUInt64BE(0) % 1_000_000_000n) + 1000;

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 use worktime_api::paths::{SESSIONS, SESSIONS_START};
 use worktime_core::jwt::{sign, Claims, JwtKey, AUDIENCE, ISSUER};
-use worktime_tests::hmac::{base64url, forge_token, HS256_HEADER};
+use worktime_tests::jwt::{base64url, forge_token, HS256_HEADER};
 use worktime_tests::{assert_error, call, jwt_secret, new_user, now_ms, uuid, Answer};
 
 fn now_s() -> i64 {
