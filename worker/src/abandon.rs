@@ -4,15 +4,13 @@
 //! it stays within D1's 50 statements per invocation whatever the backlog, and logs how
 //! many users wait for the next run (every minute).
 
-use serde::Deserialize;
 use worker::{console_error, console_log, Date, Env, Result};
 use worktime_core::sessions::decide_abandon;
 use worktime_core::sync_plan::{Plan, Write};
 use worktime_core::time::UnixMillis;
 
 use crate::d1::Db;
-use crate::ledger_sql::{self, Version};
-use crate::store::{self, num, SessionRow};
+use crate::store::{ledger, ops, sessions};
 use crate::{env, writes};
 
 /// Users handled per run. Each costs 2 statements to read (version and their silent
@@ -22,52 +20,24 @@ const USERS_PER_RUN: i64 = 4;
 /// Silent sessions of one user handled per run.
 const SESSIONS_PER_USER: i64 = 50;
 
-#[derive(Deserialize)]
-struct SilentUser {
-    user_id: f64,
-    users: f64,
-}
-
 /// One run: the users silent longest first, a bounded slice of them; logs what remains.
 pub async fn run(env: &Env, db: &Db) -> Result<()> {
     let now = UnixMillis::from_js(Date::now().as_millis() as f64);
     let limit_ms = i64::from(env::abandon_after_minutes(env)) * 60_000;
     let cutoff = now.0 - limit_ms;
-    let slice = db
-        .prepare(
-            // Through the partial index of active sessions: one entry per session running
-            // now, never a scan of ended ones (heartbeats do not touch this index).
-            "SELECT user_id, (SELECT COUNT(DISTINCT user_id) FROM time_sessions \
-             INDEXED BY idx_sessions_one_active_per_device \
-             WHERE status = 'active' AND last_heartbeat_ms < ?1) AS users \
-             FROM time_sessions INDEXED BY idx_sessions_one_active_per_device \
-             WHERE status = 'active' AND last_heartbeat_ms < ?1 \
-             GROUP BY user_id ORDER BY MIN(last_heartbeat_ms) LIMIT ?2",
-        )
-        .bind(&[num(cutoff), num(USERS_PER_RUN)])?;
-    let users = db.all(slice).await?.results::<SilentUser>()?;
-    let waiting = users.first().map(|u| u.users as i64).unwrap_or(0);
+    let users = sessions::silent_users(db, cutoff, USERS_PER_RUN).await?;
     let limits = writes::limits(env);
     let (mut abandoned, mut handled) = (0, 0);
-    for user in &users {
-        let user_id = user.user_id as i64;
+    for &user_id in &users.user_ids {
         // The sessions and the version the write is fenced on, read together.
-        let silent = db
-            .prepare(format!(
-                "SELECT {} FROM time_sessions WHERE user_id = ?1 AND status = 'active' \
-                 AND last_heartbeat_ms < ?2 ORDER BY last_heartbeat_ms LIMIT ?3",
-                store::SESSION_COLUMNS
-            ))
-            .bind(&[num(user_id), num(cutoff), num(SESSIONS_PER_USER)])?;
-        let version = ledger_sql::ledger_version(db, user_id)?;
+        let silent = sessions::silent(db, user_id, cutoff, SESSIONS_PER_USER)?;
+        let version = ledger::version(db, user_id)?;
         let results = db.batch(vec![version, silent]).await?;
-        let (Some(version), Some(sessions)) = (results.first(), results.get(1)) else { continue };
-        let version =
-            version.results::<Version>()?.first().map(|v| v.ledger_version as i64).unwrap_or(-1);
-        let writes: Vec<Write> = sessions
-            .results::<SessionRow>()?
-            .into_iter()
-            .filter_map(|row| decide_abandon(&row.into_stored(), now, limit_ms))
+        let (Some(version), Some(silent)) = (results.first(), results.get(1)) else { continue };
+        let version = ledger::read_version(version)?;
+        let writes: Vec<Write> = sessions::read_sessions(silent)?
+            .iter()
+            .filter_map(|session| decide_abandon(session, now, limit_ms))
             .map(Write::End)
             .collect();
         let plan = Plan { results: Vec::new(), writes };
@@ -82,7 +52,7 @@ pub async fn run(env: &Env, db: &Db) -> Result<()> {
     }
     console_log!(
         "abandon job: {abandoned} session(s) of {handled} user(s) abandoned; {} user(s) wait for the next run; {}",
-        (waiting - handled).max(0),
+        (users.waiting - handled).max(0),
         db.server_timing()
     );
     Ok(())
@@ -95,11 +65,5 @@ const OP_IDS_PER_RUN: i64 = 5_000;
 pub async fn prune_op_log(env: &Env, db: &Db) -> Result<()> {
     let now = UnixMillis::from_js(Date::now().as_millis() as f64);
     let cutoff = now.0 - i64::from(env::sync_ops_retention_days(env)) * 86_400_000;
-    let prune = db
-        .prepare(
-            "DELETE FROM sync_ops WHERE (user_id, op_id) IN \
-             (SELECT user_id, op_id FROM sync_ops WHERE applied_ms < ?1 ORDER BY applied_ms LIMIT ?2)",
-        )
-        .bind(&[num(cutoff), num(OP_IDS_PER_RUN)])?;
-    db.run(prune).await
+    ops::prune(db, cutoff, OP_IDS_PER_RUN).await
 }

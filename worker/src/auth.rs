@@ -1,6 +1,5 @@
 //! `/auth/*`: sign-in with GitHub, token refresh and sign-out (this sign-in or everywhere).
 
-use serde::Deserialize;
 use worker::{console_log, Env, Request, Response};
 use worktime_api::auth::{AuthResponse, CallbackRequest, SignOutScope, SignedOut, User};
 use worktime_api::ErrorCode;
@@ -11,7 +10,7 @@ use worktime_core::time::UnixMillis;
 use crate::d1::Db;
 use crate::request::{json_body, ApiError, Handled, Query};
 use crate::standing::{self, authenticate};
-use crate::store::{num, text};
+use crate::store::users::{self, Account};
 use crate::{env, github, live, respond};
 
 /// `GET /auth/github/login`: 302 to GitHub's authorize page.
@@ -42,14 +41,6 @@ pub fn login(req: &Request, env: &Env) -> Handled<Response> {
     Ok(response)
 }
 
-#[derive(Deserialize)]
-struct UserRow {
-    id: f64,
-    github_username: String,
-    avatar_url: Option<String>,
-    token_version: f64,
-}
-
 /// `POST /auth/github/callback`: code + PKCE verifier → GitHub token (used once, to
 /// learn who the user is, and not kept) → WorkTime JWT of a new sign-in.
 pub async fn callback(
@@ -74,46 +65,26 @@ pub async fn callback(
         github::exchange_code(&config, &body.code, Some(verifier), body.redirect_uri.as_deref())
             .await?;
     let account = github::user(&config, &token).await?;
-    let upsert = db
-        .prepare(
-            "INSERT INTO users (github_user_id, github_username, email, avatar_url, last_active) \
-             VALUES (?1, ?2, ?3, ?4, CURRENT_TIMESTAMP) \
-             ON CONFLICT (github_user_id) DO UPDATE SET github_username = excluded.github_username, \
-             email = excluded.email, avatar_url = excluded.avatar_url, last_active = CURRENT_TIMESTAMP \
-             RETURNING id, github_username, avatar_url, token_version",
-        )
-        .bind(&[
-            text(&account.id.to_string()),
-            text(&account.login),
-            account.email.as_deref().map(text).unwrap_or(wasm_bindgen::JsValue::NULL),
-            account.avatar_url.as_deref().map(text).unwrap_or(wasm_bindgen::JsValue::NULL),
-        ])?;
-    let row = db.first::<UserRow>(upsert).await?.ok_or_else(|| {
+    let user = users::upsert(db, &account).await?.ok_or_else(|| {
         ApiError::from(worker::Error::RustError("user upsert returned no row".into()))
     })?;
     drop(token);
-    let user_id = row.id as i64;
+    let user_id = user.id;
     // Nothing uses the GitHub token after this exchange; remove the copy wave 1 kept.
     if let Err(err) = env.kv(env::KV)?.delete(&format!("token:{user_id}")).await {
         worker::console_warn!("could not delete a stored GitHub token: {err}");
     }
     console_log!("signed in user {user_id}");
     let sid = standing::random_id()?;
-    Ok(respond::private_json(200, &token_response(key, row, &sid, now)?)?)
+    Ok(respond::private_json(200, &token_response(key, user, &sid, now)?)?)
 }
 
 /// `POST /auth/refresh`: a fresh 7-day JWT of the same sign-in, for a valid, unrevoked
 /// one whose user still exists. A revoked token is never revived.
 pub async fn refresh(req: &Request, db: &Db, key: &JwtKey, now: UnixMillis) -> Handled<Response> {
     let caller = authenticate(req, key, db, now).await?;
-    let touch = db
-        .prepare(
-            "UPDATE users SET last_active = CURRENT_TIMESTAMP WHERE id = ?1 \
-             RETURNING id, github_username, avatar_url, token_version",
-        )
-        .bind(&[num(caller.user_id)])?;
-    let row = db.first::<UserRow>(touch).await?.ok_or_else(ApiError::unauthorized)?;
-    Ok(respond::private_json(200, &token_response(key, row, &caller.claims.sid, now)?)?)
+    let user = users::touch(db, caller.user_id).await?.ok_or_else(ApiError::unauthorized)?;
+    Ok(respond::private_json(200, &token_response(key, user, &caller.claims.sid, now)?)?)
 }
 
 /// `POST /auth/logout`: this token's sign-in ends — it and every refresh of it get 401
@@ -128,13 +99,7 @@ pub async fn logout(
     let caller = authenticate(req, key, db, now).await?;
     // Refreshes stop now, so the family's last token expires within one lifetime.
     let expires_ms = now.0 + jwt::TOKEN_LIFETIME_SECONDS * 1000;
-    let revoke = db
-        .prepare(
-            "INSERT INTO revoked_sign_ins (user_id, sid, expires_ms) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (user_id, sid) DO UPDATE SET expires_ms = MAX(expires_ms, excluded.expires_ms)",
-        )
-        .bind(&[num(caller.user_id), text(&caller.claims.sid), num(expires_ms)])?;
-    db.run(revoke).await?;
+    users::revoke_sign_in(db, caller.user_id, &caller.claims.sid, expires_ms).await?;
     standing::forget(caller.user_id);
     live::revoke(env, caller.user_id, live::Revocation::SignIn(caller.claims.sid)).await;
     Ok(respond::private_json(200, &SignedOut { signed_out: SignOutScope::ThisSignIn })?)
@@ -150,25 +115,23 @@ pub async fn logout_all(
     now: UnixMillis,
 ) -> Handled<Response> {
     let caller = authenticate(req, key, db, now).await?;
-    #[derive(Deserialize)]
-    struct Version {
-        token_version: f64,
-    }
-    let bump = db
-        .prepare("UPDATE users SET token_version = token_version + 1 WHERE id = ?1 RETURNING token_version")
-        .bind(&[num(caller.user_id)])?;
-    let version = db.first::<Version>(bump).await?.ok_or_else(ApiError::unauthorized)?;
+    let version =
+        users::bump_token_version(db, caller.user_id).await?.ok_or_else(ApiError::unauthorized)?;
     standing::forget(caller.user_id);
-    live::revoke(env, caller.user_id, live::Revocation::Before(version.token_version as i64)).await;
+    live::revoke(env, caller.user_id, live::Revocation::Before(version)).await;
     Ok(respond::private_json(200, &SignedOut { signed_out: SignOutScope::Everywhere })?)
 }
 
-fn token_response(key: &JwtKey, row: UserRow, sid: &str, now: UnixMillis) -> Handled<AuthResponse> {
-    let user =
-        User { id: row.id as i64, username: row.github_username, avatar_url: row.avatar_url };
+fn token_response(
+    key: &JwtKey,
+    account: Account,
+    sid: &str,
+    now: UnixMillis,
+) -> Handled<AuthResponse> {
+    let user = User { id: account.id, username: account.username, avatar_url: account.avatar_url };
     let sub = user.id.to_string();
     let jti = standing::random_id()?;
-    let grant = Grant { sub: &sub, ver: row.token_version as i64, sid, jti: &jti };
+    let grant = Grant { sub: &sub, ver: account.token_version, sid, jti: &jti };
     let (token, claims) = jwt::issue(key, &grant, now);
     Ok(AuthResponse { jwt: token, expires_at: UnixMillis(claims.exp * 1000).to_rfc3339(), user })
 }

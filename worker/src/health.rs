@@ -1,17 +1,11 @@
 //! `GET /health`: liveness plus a real D1 round trip.
 
-use serde::Deserialize;
 use worker::{console_error, Date, Env, Response, Result};
 use worktime_core::health::{report, HealthProbe};
 use worktime_core::time::UnixMillis;
 
 use crate::d1::Db;
-use crate::{env, respond};
-
-#[derive(Deserialize)]
-struct Probe {
-    ok: f64,
-}
+use crate::{env, respond, store};
 
 pub async fn get(env: &Env, db: &Db) -> Result<Response> {
     let database_ok = probe_database(db).await;
@@ -29,9 +23,8 @@ pub async fn get(env: &Env, db: &Db) -> Result<Response> {
 }
 
 async fn probe_database(db: &Db) -> bool {
-    match db.first::<Probe>(db.prepare("SELECT 1 AS ok")).await {
-        Ok(Some(Probe { ok })) => ok == 1.0,
-        Ok(None) => false,
+    match store::answers(db).await {
+        Ok(answers) => answers,
         Err(err) => {
             console_error!("health: D1 query failed: {err}");
             false

@@ -13,7 +13,6 @@ mod d1;
 mod env;
 mod github;
 mod health;
-mod ledger_sql;
 mod live;
 mod ratelimit;
 mod request;

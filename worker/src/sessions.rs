@@ -1,7 +1,6 @@
 //! `/api/sessions*`: start, end, stop, heartbeat and list. Writes are one-op plans on the
 //! same path as `/api/sync` (`writes`).
 
-use serde::Deserialize;
 use worker::{Request, Response};
 use worktime_api::sessions::{
     EndSessionRequest, HeartbeatRequest, SessionList, StartSessionRequest, StopSessionRequest,
@@ -16,9 +15,9 @@ use worktime_core::validate;
 
 use crate::d1::Db;
 use crate::request::{json_body, ApiError, Handled, Query};
-use crate::store::{num, text, SessionRow, SESSION_COLUMNS};
+use crate::store::{self, sessions::ListFilter};
 use crate::writes::Writer;
-use crate::{respond, store, writes};
+use crate::{respond, writes};
 
 pub async fn start(req: &mut Request, w: &Writer<'_>) -> Handled<Response> {
     let body: StartSessionRequest = json_body(req).await?;
@@ -60,7 +59,7 @@ pub async fn stop(req: &mut Request, w: &Writer<'_>) -> Handled<Response> {
     let body: StopSessionRequest = json_body(req).await?;
     let device = device_of(body.device_id.as_deref())?;
     let active =
-        store::device_active_session(w.db, w.user_id, &device).await?.ok_or_else(|| {
+        store::sessions::device_active(w.db, w.user_id, &device).await?.ok_or_else(|| {
             ApiError::new(ErrorCode::NotFound, "This device has no active session to stop.")
         })?;
     let op = SyncOp {
@@ -98,68 +97,35 @@ fn path_id(id: &str) -> Handled<String> {
     validate::uuid(id, "id").map_err(|v| ApiError::new(ErrorCode::InvalidRequest, v.message))
 }
 
-#[derive(Deserialize)]
-struct Count {
-    n: f64,
-}
-
 /// `GET /api/sessions`: the caller's sessions, newest first, filtered and paged.
 pub async fn list(req: &Request, db: &Db, user_id: i64) -> Handled<Response> {
     let query = Query::of(req)?;
     query.only(&["limit", "offset", "repo_owner", "repo_name", "pr_number", "from", "to"])?;
     let limit = query.int("limit", LIST_DEFAULT_LIMIT, 1..=LIST_MAX_LIMIT)?;
     let offset = query.int("offset", 0, 0..=1_000_000_000)?;
-    let mut filter = String::from("user_id = ?1");
-    let mut binds = vec![num(user_id)];
-    let mut add = |clause: &str, value| {
-        binds.push(value);
-        filter.push_str(&format!(" AND {clause} ?{}", binds.len()));
-    };
+    let mut filter = ListFilter::default();
     if let Some(owner) = query.text("repo_owner") {
         validate::github_owner(owner).map_err(|v| bad(v.message))?;
-        add("repo_owner =", text(owner));
+        filter.repo_owner = Some(owner);
     }
     if let Some(name) = query.text("repo_name") {
         validate::github_repo(name).map_err(|v| bad(v.message))?;
-        add("repo_name =", text(name));
+        filter.repo_name = Some(name);
     }
     if query.text("pr_number").is_some() {
-        add("pr_number =", num(query.int("pr_number", 1, 1..=validate::MAX_PR_NUMBER)?));
+        filter.pr_number = Some(query.int("pr_number", 1, 1..=validate::MAX_PR_NUMBER)?);
     }
-    for (name, clause) in [("from", "start_ms >="), ("to", "start_ms <")] {
+    for (name, bound) in [("from", &mut filter.from_ms), ("to", &mut filter.to_ms)] {
         if let Some(time) = query.text(name) {
             let ms = UnixMillis::parse_rfc3339(time)
                 .ok_or_else(|| bad(format!("{name} must be an RFC 3339 time.")))?;
-            add(clause, num(ms.0));
+            *bound = Some(ms.0);
         }
     }
-    let count = db
-        .prepare(format!("SELECT COUNT(*) AS n FROM time_sessions WHERE {filter}"))
-        .bind(&binds)?;
-    let n = binds.len();
-    let mut page_binds = binds.clone();
-    page_binds.extend([num(limit), num(offset)]);
-    let page = db
-        .prepare(format!(
-            "SELECT {SESSION_COLUMNS} FROM time_sessions WHERE {filter} \
-             ORDER BY start_ms DESC, id DESC LIMIT ?{} OFFSET ?{}",
-            n + 1,
-            n + 2
-        ))
-        .bind(&page_binds)?;
-    let results = db.batch(vec![count, page]).await?;
-    let total = results
-        .first()
-        .map(|r| r.results::<Count>())
-        .transpose()?
-        .and_then(|rows| rows.first().map(|c| c.n as i64));
-    let sessions = match results.get(1) {
-        Some(result) => result.results::<SessionRow>()?,
-        None => Vec::new(),
-    };
+    let page = store::sessions::list(db, user_id, &filter, limit, offset).await?;
     let body = SessionList {
-        sessions: sessions.into_iter().map(|row| row.into_stored().to_api()).collect(),
-        total: total.unwrap_or(0),
+        sessions: page.sessions.iter().map(|session| session.to_api()).collect(),
+        total: page.total,
         limit,
         offset,
     };

@@ -12,14 +12,13 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use serde::Deserialize;
 use worker::{js_sys, wasm_bindgen::JsCast, Request};
 use worktime_core::jwt::{self, Claims, JwtKey, Standing};
 use worktime_core::time::UnixMillis;
 
 use crate::d1::Db;
 use crate::request::{bearer, ApiError, Handled};
-use crate::store::{num, text};
+use crate::store::users;
 
 /// Most cached standings before the cache is emptied (bounded memory per isolate).
 const CACHE_LIMIT: usize = 10_000;
@@ -54,12 +53,6 @@ pub async fn authenticate(
     Ok(Caller { user_id, claims })
 }
 
-#[derive(Deserialize)]
-struct Row {
-    version: f64,
-    revoked: f64,
-}
-
 /// The user's standing for sign-in `sid`; `None` when the user no longer exists.
 async fn standing(db: &Db, user_id: i64, sid: &str, now: UnixMillis) -> Handled<Option<Standing>> {
     let key = (user_id, sid.to_owned());
@@ -69,15 +62,7 @@ async fn standing(db: &Db, user_id: i64, sid: &str, now: UnixMillis) -> Handled<
             return Ok(Some(standing));
         }
     }
-    let query = db
-        .prepare(
-            "SELECT token_version AS version, EXISTS (SELECT 1 FROM revoked_sign_ins \
-             WHERE user_id = ?1 AND sid = ?2) AS revoked FROM users WHERE id = ?1",
-        )
-        .bind(&[num(user_id), text(sid)])?;
-    let row = db.first::<Row>(query).await?;
-    let Some(row) = row else { return Ok(None) };
-    let standing = Standing { version: row.version as i64, sign_in_revoked: row.revoked != 0.0 };
+    let Some(standing) = users::standing(db, user_id, sid).await? else { return Ok(None) };
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.len() >= CACHE_LIMIT {
@@ -110,6 +95,5 @@ pub fn random_id() -> Handled<String> {
 
 /// The scheduled job's part: forgets revoked sign-ins whose every token has expired.
 pub async fn prune(db: &Db, now: UnixMillis) -> worker::Result<()> {
-    db.run(db.prepare("DELETE FROM revoked_sign_ins WHERE expires_ms < ?1").bind(&[num(now.0)])?)
-        .await
+    users::prune_revoked(db, now.0).await
 }

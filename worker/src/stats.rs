@@ -1,8 +1,7 @@
 //! `/api/stats/*`: per-day totals in the caller's local days, and per-repository totals.
 
-use serde::Deserialize;
 use worker::{Request, Response};
-use worktime_api::stats::{PrTotals, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS};
+use worktime_api::stats::{DEFAULT_DAYS, MAX_DAYS, MIN_DAYS};
 use worktime_api::ErrorCode;
 use worktime_core::stats::{self, report, DayStat, LocalRange};
 use worktime_core::time::UnixMillis;
@@ -11,7 +10,7 @@ use worktime_core::validate;
 use crate::d1::Db;
 use crate::request::{ApiError, Handled, Query};
 use crate::respond;
-use crate::store::{self, num, text};
+use crate::store;
 
 /// The `days` and `tz_offset_minutes` parameters, and the local range they name.
 fn range_of(query: &Query, now: UnixMillis) -> Handled<(i32, LocalRange)> {
@@ -31,7 +30,8 @@ async fn days(
     repo: Option<(&str, &str)>,
 ) -> Handled<Vec<DayStat>> {
     let from_buckets = if stats::buckets_align(offset) {
-        let rows = store::day_totals(db, user_id, range.from_ms, range.to_ms, offset, repo).await?;
+        let rows =
+            store::stats::day_totals(db, user_id, range.from_ms, range.to_ms, offset, repo).await?;
         stats::days_from_totals(&rows, range, offset)
     } else {
         None
@@ -39,8 +39,8 @@ async fn days(
     let days = match from_buckets {
         Some(days) => days,
         None => {
-            let spans = store::ended_spans(db, user_id, range.from_ms, range.to_ms).await?;
-            stats::days_from_spans(&spans, range, repo)
+            let ended = store::spans::ended(db, user_id, range.from_ms, range.to_ms).await?;
+            stats::days_from_spans(&ended, range, repo)
         }
     };
     Ok(days)
@@ -52,19 +52,6 @@ pub async fn daily(req: &Request, db: &Db, user_id: i64, now: UnixMillis) -> Han
     let (offset, range) = range_of(&query, now)?;
     let days = days(db, user_id, &range, offset, None).await?;
     Ok(respond::private_json(200, &report::daily_stats(&days, offset))?)
-}
-
-#[derive(Deserialize)]
-struct PrRow {
-    pr_number: f64,
-    total: f64,
-    sessions: f64,
-    last_end: f64,
-}
-
-#[derive(Deserialize)]
-struct Any {
-    n: f64,
 }
 
 pub async fn repo(
@@ -81,37 +68,9 @@ pub async fn repo(
         .map_err(|v| ApiError::new(ErrorCode::InvalidRequest, v.message))?;
     validate::github_repo(name).map_err(|v| ApiError::new(ErrorCode::InvalidRequest, v.message))?;
     let (offset, range) = range_of(&query, now)?;
-    let binds = [num(user_id), text(owner), text(name)];
-    let any = db
-        .prepare("SELECT COUNT(*) AS n FROM time_sessions WHERE user_id = ?1 AND repo_owner = ?2 AND repo_name = ?3")
-        .bind(&binds)?;
-    let per_pr = db
-        .prepare(
-            "SELECT pr_number, SUM(attributed_seconds) AS total, COUNT(*) AS sessions, MAX(end_ms) AS last_end \
-             FROM time_sessions WHERE user_id = ?1 AND repo_owner = ?2 AND repo_name = ?3 \
-             AND status != 'active' GROUP BY pr_number ORDER BY last_end DESC, pr_number",
-        )
-        .bind(&binds)?;
-    let results = db.batch(vec![any, per_pr]).await?;
-    let count = match results.first() {
-        Some(result) => result.results::<Any>()?.first().map(|a| a.n).unwrap_or(0.0),
-        None => 0.0,
-    };
-    if count == 0.0 {
-        return Err(ApiError::new(ErrorCode::NotFound, "You have no sessions in this repository."));
-    }
-    let prs: Vec<PrTotals> = match results.get(1) {
-        Some(result) => result.results::<PrRow>()?,
-        None => Vec::new(),
-    }
-    .into_iter()
-    .map(|row| PrTotals {
-        pr_number: row.pr_number as i64,
-        total_duration_seconds: row.total as i64,
-        session_count: row.sessions as i64,
-        last_worked: UnixMillis(row.last_end as i64).to_rfc3339(),
-    })
-    .collect();
+    let prs = store::stats::pr_totals(db, user_id, owner, name).await?.ok_or_else(|| {
+        ApiError::new(ErrorCode::NotFound, "You have no sessions in this repository.")
+    })?;
     let days = days(db, user_id, &range, offset, Some((owner, name))).await?;
     let body = report::repo_stats(owner, name, prs, &days, offset);
     Ok(respond::private_json(200, &body)?)

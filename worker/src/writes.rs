@@ -22,10 +22,9 @@ use worktime_core::time::UnixMillis;
 
 use crate::d1::Db;
 use crate::env;
-use crate::ledger_sql::{self, Seen, Version};
 use crate::ratelimit::Gate;
 use crate::request::{ApiError, Handled};
-use crate::store::SessionRow;
+use crate::store::{self, ledger, sessions, spans};
 
 /// Decisions per request before giving up on a user whose devices keep writing: each
 /// costs at most 4 + 1 + 8 statements, so three stay inside the 50 of one invocation.
@@ -114,7 +113,7 @@ pub async fn commit(
     let rows = plan.rows();
     if !rows.touch_ledger() {
         // Only later heartbeats of active sessions: one statement, one row each.
-        db.batch(vec![ledger_sql::heartbeats(db, user_id, &rows.updated)?]).await?;
+        db.batch(vec![sessions::heartbeats(db, user_id, &rows.updated)?]).await?;
         return Ok(());
     }
     let mut delta = statistics(db, user_id, &rows.endings, limits, nearby).await?;
@@ -126,17 +125,17 @@ pub async fn commit(
             attributed.insert(session.id.clone(), change);
         }
     }
-    let mut statements = Vec::from(ledger_sql::fence(db, user_id, version)?);
+    let mut statements = Vec::from(ledger::fence(db, user_id, version)?);
     if !rows.updated.is_empty() {
-        statements.push(ledger_sql::update_sessions(db, user_id, &rows.updated, &attributed)?);
+        statements.push(sessions::update(db, user_id, &rows.updated, &attributed)?);
     }
     if !rows.inserted.is_empty() {
-        statements.push(ledger_sql::insert_sessions(db, user_id, &rows.inserted, &attributed)?);
+        statements.push(sessions::insert(db, user_id, &rows.inserted, &attributed)?);
     }
     if !rows.logs.is_empty() {
-        statements.push(ledger_sql::log_ops(db, user_id, &rows.logs, now.0)?);
+        statements.push(store::ops::log(db, user_id, &rows.logs, now.0)?);
     }
-    statements.extend(ledger_sql::ledger(db, user_id, &delta)?);
+    statements.extend(ledger::delta(db, user_id, &delta)?);
     db.batch(statements).await?;
     Ok(())
 }
@@ -168,8 +167,8 @@ async fn statistics(
     let spans = match nearby.filter(covered) {
         Some(nearby) => nearby.spans.clone(),
         None => {
-            let query = ledger_sql::overlapping(db, user_id, &windows, limits.max_session_ms)?;
-            ledger_sql::spans_of(&db.all(query).await?)?
+            let query = spans::overlapping(db, user_id, &windows, limits.max_session_ms)?;
+            spans::read_spans(&db.all(query).await?)?
         }
     };
     let mut ledger = Ledger::new(spans);
@@ -195,27 +194,22 @@ async fn read_known(
     // Heartbeats are never logged, so a request of heartbeats only has no op ids to check.
     let logged = ops.iter().any(|op| op.op_type != OpType::Heartbeat);
     let check_ops = logging == Logging::OpLog && logged && !op_ids.is_empty();
-    let mut statements = vec![
-        ledger_sql::ledger_version(db, user_id)?,
-        ledger_sql::named_sessions(db, user_id, &session_ids, &devices)?,
-    ];
+    let mut statements =
+        vec![ledger::version(db, user_id)?, sessions::named(db, user_id, &session_ids, &devices)?];
     if check_ops {
-        statements.push(ledger_sql::applied_ops(db, user_id, &op_ids)?);
+        statements.push(store::ops::applied(db, user_id, &op_ids)?);
     }
     if let Some(window) = around {
-        statements.push(ledger_sql::ended_in(db, user_id, window, limits.max_session_ms)?);
+        statements.push(spans::ended_in(db, user_id, window, limits.max_session_ms)?);
     }
     let results = db.batch(statements).await?;
     let mut known = Known::default();
     let version = match results.first() {
-        Some(result) => {
-            result.results::<Version>()?.first().map(|v| v.ledger_version as i64).unwrap_or(-1)
-        }
+        Some(result) => ledger::read_version(result)?,
         None => -1,
     };
     if let Some(result) = results.get(1) {
-        for row in result.results::<SessionRow>()? {
-            let session = row.into_stored();
+        for session in sessions::read_sessions(result)? {
             if session.status == SessionStatus::Active {
                 known.active.insert(session.device_id.clone(), session.id.clone());
             }
@@ -224,11 +218,11 @@ async fn read_known(
     }
     if check_ops {
         if let Some(result) = results.get(2) {
-            known.applied_ops.extend(result.results::<Seen>()?.into_iter().map(|s| s.op_id));
+            known.applied_ops.extend(store::ops::read_applied(result)?);
         }
     }
     let nearby = match (around, results.last()) {
-        (Some(window), Some(found)) => Some(Nearby { window, spans: ledger_sql::spans_of(found)? }),
+        (Some(window), Some(found)) => Some(Nearby { window, spans: spans::read_spans(found)? }),
         _ => None,
     };
     Ok((known, version, nearby))
