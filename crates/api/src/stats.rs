@@ -11,6 +11,7 @@ pub const MAX_DAYS: u32 = 366;
 /// each day it touches, with the seconds that fall in that day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DayTotals {
     /// `YYYY-MM-DD` in the requested offset.
     pub date: String,
@@ -23,6 +24,7 @@ pub struct DayTotals {
 /// `GET /api/stats/daily` answer: every day of the range, oldest first, zeros included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DailyStats {
     pub days: Vec<DayTotals>,
     /// First and last date of the range.
@@ -38,6 +40,7 @@ pub struct DailyStats {
 /// Totals of one pull request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PrTotals {
     pub pr_number: i64,
     pub total_duration_seconds: i64,

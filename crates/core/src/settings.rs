@@ -23,6 +23,7 @@ pub const MAX_REPOS: usize = 500;
 /// them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Settings {
     pub backend_url: String,
     pub idle_seconds: u32,

@@ -8,6 +8,7 @@
 
 mod error;
 mod http;
+mod inner;
 mod live;
 mod platform;
 mod settings;
@@ -45,7 +46,7 @@ impl WorkTimeClient {
 
     /// Asks the backend whether it and its database are up. Rejects with an `Error`
     /// whose message says what failed when the backend cannot be reached.
-    #[wasm_bindgen(js_name = health, unchecked_return_type = "Health")]
+    #[wasm_bindgen(js_name = health, unchecked_return_type = "HealthResponse")]
     pub async fn health_js(&self) -> Result<JsValue, JsError> {
         let health = self.health().await?;
         crate::worktime::to_js(&health).map_err(|_| JsError::new("unexpected health answer"))

@@ -15,7 +15,7 @@ use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 use worktime_core::client::live::socket_url;
 use worktime_core::client::{Live, LiveCommand, LiveEvent};
 
-use crate::worktime::Inner;
+use crate::inner::Inner;
 use crate::{platform, transport};
 
 /// The IO half of the live connection, kept in `Inner` next to the state machine.

@@ -2,38 +2,11 @@
 //! contract: the options page and the service worker call these instead of keeping their
 //! own copies.
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use worktime_core::settings::{self, Settings};
+use worktime_core::client::js::{Checked, SettingsRules};
+use worktime_core::settings;
 
 use crate::worktime::{from_js, to_js};
-
-/// A checked form field: `{ value }` or `{ error }` (a sentence for the user).
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Checked<T: Serialize> {
-    Value { value: T },
-    Error { error: String },
-}
-
-impl<T: Serialize> From<Result<T, String>> for Checked<T> {
-    fn from(result: Result<T, String>) -> Checked<T> {
-        match result {
-            Ok(value) => Checked::Value { value },
-            Err(error) => Checked::Error { error },
-        }
-    }
-}
-
-/// The limits and defaults the settings form shows.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SettingsRules {
-    defaults: Settings,
-    min_idle_minutes: u32,
-    max_idle_minutes: u32,
-    max_repos: usize,
-}
 
 /// A stored settings value (old, partial or edited) with every field present and valid.
 #[wasm_bindgen(js_name = normalizeSettings, unchecked_return_type = "Settings")]
@@ -46,12 +19,7 @@ pub fn normalize_settings(stored: JsValue) -> Result<JsValue, JsValue> {
 /// The settings form's defaults and limits.
 #[wasm_bindgen(js_name = settingsRules, unchecked_return_type = "SettingsRules")]
 pub fn settings_rules() -> Result<JsValue, JsValue> {
-    to_js(&SettingsRules {
-        defaults: Settings::default(),
-        min_idle_minutes: settings::MIN_IDLE_MINUTES,
-        max_idle_minutes: settings::MAX_IDLE_MINUTES,
-        max_repos: settings::MAX_REPOS,
-    })
+    to_js(&SettingsRules::current())
 }
 
 /// The backend URL as it is stored, or what is wrong with it.

@@ -5,23 +5,14 @@
 use std::cell::Cell;
 
 use gloo_net::http::Method;
-use serde::Serialize;
 use worktime_api::sessions::SessionList;
 use worktime_api::stats::DailyStats;
 use worktime_core::client::history::{self, Breakdown, HistoryEntry, HistoryPage, Source};
-use worktime_core::client::{LocalSession, Status};
+use worktime_core::client::js::StatsResult;
+use worktime_core::client::LocalSession;
 use worktime_core::stats;
 
 use crate::{platform, transport};
-
-/// `status()`: the engine's status plus reachability.
-#[derive(Serialize)]
-pub struct SdkStatus {
-    /// Whether the last request reached the backend (`null` before the first).
-    pub online: Option<bool>,
-    #[serde(flatten)]
-    pub status: Status,
-}
 
 /// What the views need, copied out of the engine so no borrow spans a request.
 pub struct Context {
@@ -33,13 +24,6 @@ pub struct Context {
     pub device_id: String,
     /// Set when the server refused `bearer` (401), for the engine to hear about.
     pub refused: Cell<bool>,
-}
-
-#[derive(Serialize)]
-pub struct StatsResult {
-    pub source: Source,
-    #[serde(flatten)]
-    pub stats: DailyStats,
 }
 
 async fn get<T: serde::de::DeserializeOwned>(context: &Context, path: &str) -> Option<T> {

@@ -11,8 +11,10 @@ use worktime_sdk::{SdkError, WorkTimeClient};
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn base_url() -> &'static str {
-    option_env!("WORKTIME_TEST_BASE_URL")
-        .expect("WORKTIME_TEST_BASE_URL must name a running worker; run scripts/test.sh")
+    match option_env!("WORKTIME_TEST_BASE_URL") {
+        Some(url) => url,
+        None => panic!("WORKTIME_TEST_BASE_URL must name a running worker; run scripts/test.sh"),
+    }
 }
 
 #[wasm_bindgen_test]

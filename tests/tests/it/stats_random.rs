@@ -5,6 +5,7 @@
 //! - 40 overlapping completed sessions over the past 10 days, some across midnights;
 //! - three devices of one user syncing concurrently (threads), sessions overlapping
 //!   across devices and arriving out of order.
+//!
 //! Set `WORKTIME_TEST_SEED` to replay a failure.
 
 use std::collections::{BTreeMap, HashSet};

@@ -13,6 +13,7 @@ use worktime_api::{ErrorBody, ErrorCode, ErrorDetail};
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Failure {
     /// `fetch` failed: offline, DNS, connection refused, CORS. `detail` is the browser's
     /// text, for diagnostics only.

@@ -15,6 +15,7 @@ use crate::time::UnixMillis;
 /// Where a view's data came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Source {
     /// The backend answered: every device's data.
     Server,
@@ -24,6 +25,7 @@ pub enum Source {
 
 /// One session of the history, from either source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryEntry {
     pub session_id: String,
     pub repo_owner: String,
@@ -99,6 +101,7 @@ impl HistoryEntry {
 
 /// A page of the history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryPage {
     pub source: Source,
     /// Newest first.
@@ -109,6 +112,7 @@ pub struct HistoryPage {
 
 /// Time per repository and PR since `since_ms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Breakdown {
     pub source: Source,
     pub since_ms: i64,

@@ -109,6 +109,7 @@ pub enum LiveCommand {
 /// `{ type: "poll" }` or `{ type: "signed_out" }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum LiveEvent {
     /// A write of the user committed: re-read what is shown (unless `this_device`, whose
     /// writes the application already knows about).
@@ -131,6 +132,7 @@ pub enum LiveEvent {
 /// Where the connection stands, for diagnostics and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum LiveState {
     Stopped,
     /// Asking for a ticket or opening the socket.

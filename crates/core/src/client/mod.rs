@@ -15,6 +15,7 @@
 pub mod config;
 pub mod failure;
 pub mod history;
+pub mod js;
 pub mod live;
 pub mod signout;
 pub mod snapshot;

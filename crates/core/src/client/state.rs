@@ -52,6 +52,7 @@ impl State {
 /// What happened when the stored snapshot could not be restored: the engine started
 /// from what could be read of it. Shown in the status until the server confirms a batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Recovery {
     /// When the engine recovered (epoch ms).
     pub at_ms: i64,

@@ -15,6 +15,7 @@ use super::state::Recovery;
 /// reason is recorded in [`Status::round_reason`] for diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SyncReason {
     /// The periodic alarm (every 15 minutes).
     Periodic,
@@ -31,6 +32,7 @@ pub enum SyncReason {
 /// A queued op whose last round gave up on it. It is still queued and will be sent again
 /// by the next round: being failed never removes an op.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FailedItem {
     pub op_id: String,
     pub session_id: String,
@@ -43,6 +45,7 @@ pub struct FailedItem {
 
 /// An op the server refused for good. It has left the queue and is never sent again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RejectedItem {
     pub op_id: String,
     pub session_id: String,
@@ -56,6 +59,7 @@ pub struct RejectedItem {
 
 /// The sync state at one instant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Status {
     /// Ops waiting for the server's confirmation, failed ones included.
     pub pending_count: usize,

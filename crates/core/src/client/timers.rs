@@ -32,6 +32,7 @@ pub const ALARM_NAME: &str = "worktime-wake";
 /// One entry of the timer table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Timer {
     Retry,
     Sync,

@@ -38,6 +38,7 @@ pub struct StartInput {
 /// Whether the server has all of a session's ops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SyncState {
     /// Some op of the session is still queued.
     Pending,
@@ -49,6 +50,7 @@ pub enum SyncState {
 
 /// One session as the popup shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LocalSession {
     pub session_id: String,
     pub repo_owner: String,

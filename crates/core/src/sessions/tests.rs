@@ -266,8 +266,10 @@ fn an_end_from_another_device_is_a_conflict() {
 #[test]
 fn an_end_corrects_an_abandoned_session_to_its_true_end() {
     let session = active_on(LAPTOP, "a", T0);
-    let beat =
-        decide_heartbeat(&session, T0 + 2 * MIN, LAPTOP, limits()).unwrap().expect("beat").session;
+    let beat = decide_heartbeat(&session, T0 + 2 * MIN, LAPTOP, limits())
+        .expect("accepted")
+        .expect("beat")
+        .session;
     let silent = abandoned(&beat);
     assert_eq!((silent.status, silent.end_ms), (SessionStatus::Abandoned, Some(T0 + 2 * MIN)));
     let later = ended(decide_end(&silent, T0 + 45 * MIN, true, LAPTOP, limits()));
@@ -304,8 +306,9 @@ fn an_end_corrects_an_abandoned_session_to_its_true_end() {
 #[test]
 fn heartbeats_only_move_forward_while_active() {
     let session = active_on(LAPTOP, "a", T0);
-    let change =
-        decide_heartbeat(&session, T0 + 30_000, LAPTOP, limits()).unwrap().expect("moves forward");
+    let change = decide_heartbeat(&session, T0 + 30_000, LAPTOP, limits())
+        .expect("accepted")
+        .expect("moves forward");
     assert_eq!(change.before, session);
     let beat = change.session;
     assert_eq!(
@@ -354,8 +357,9 @@ fn a_heartbeat_from_another_device_is_a_conflict() {
 #[test]
 fn a_heartbeat_beyond_the_maximum_session_is_refused() {
     let session = active_on(LAPTOP, "a", T0);
-    let last =
-        decide_heartbeat(&session, T0 + DAY, LAPTOP, limits()).unwrap().expect("at the limit");
+    let last = decide_heartbeat(&session, T0 + DAY, LAPTOP, limits())
+        .expect("accepted")
+        .expect("at the limit");
     assert_eq!(last.session.last_heartbeat_ms, T0 + DAY);
     assert_eq!(
         code(decide_heartbeat(&session, T0 + DAY + 1000, LAPTOP, limits())),
@@ -371,11 +375,14 @@ fn a_heartbeat_beyond_the_maximum_session_is_refused() {
 #[test]
 fn a_later_heartbeat_extends_an_abandoned_session_to_it() {
     let session = active_on(LAPTOP, "a", T0);
-    let beat =
-        decide_heartbeat(&session, T0 + 2 * MIN, LAPTOP, limits()).unwrap().expect("beat").session;
+    let beat = decide_heartbeat(&session, T0 + 2 * MIN, LAPTOP, limits())
+        .expect("accepted")
+        .expect("beat")
+        .session;
     let silent = abandoned(&beat);
-    let change =
-        decide_heartbeat(&silent, T0 + 40 * MIN, LAPTOP, limits()).unwrap().expect("extends");
+    let change = decide_heartbeat(&silent, T0 + 40 * MIN, LAPTOP, limits())
+        .expect("accepted")
+        .expect("extends");
     assert_eq!(change.before, silent);
     let extended = change.session;
     assert_eq!(extended.status, SessionStatus::Abandoned, "still ended: only its end moved");
@@ -392,8 +399,10 @@ fn a_later_heartbeat_extends_an_abandoned_session_to_it() {
 #[test]
 fn silent_sessions_are_abandoned_at_their_last_heartbeat() {
     let session = active_on(LAPTOP, "a", T0);
-    let beat =
-        decide_heartbeat(&session, T0 + 2 * MIN, LAPTOP, limits()).unwrap().expect("beat").session;
+    let beat = decide_heartbeat(&session, T0 + 2 * MIN, LAPTOP, limits())
+        .expect("accepted")
+        .expect("beat")
+        .session;
     let limit = 30 * MIN;
     assert_eq!(decide_abandon(&beat, UnixMillis(T0 + 2 * MIN + limit), limit), None);
     let ending =

@@ -8,6 +8,7 @@ use crate::validate;
 
 /// A parsed list: the accepted names, and one sentence per refused line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RepoList {
     pub value: Vec<String>,
     pub errors: Vec<String>,

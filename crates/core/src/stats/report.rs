@@ -88,6 +88,7 @@ pub fn repo_stats(
 
 /// One repository's share of a breakdown: its totals and its PRs.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RepoTotals {
     pub repo_owner: String,
     pub repo_name: String,

@@ -303,7 +303,7 @@ fn an_abandoned_session_is_corrected_by_its_own_device() {
         on(LAPTOP, heartbeat(2, 1, t + 20 * MIN)),
         on(LAPTOP, end(3, 1, t + 25 * MIN)),
     ];
-    let (plan, sessions) = sync(&ops, known_of(&[silent.clone()]));
+    let (plan, sessions) = sync(&ops, known_of(std::slice::from_ref(&silent)));
     // The first heartbeat is within what the server has: already covered.
     assert_eq!(statuses(&plan), vec![OpStatus::Duplicate, OpStatus::Applied, OpStatus::Applied]);
     let ended = ends(&plan);

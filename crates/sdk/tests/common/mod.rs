@@ -15,11 +15,17 @@ pub fn js(value: &Value) -> JsValue {
 }
 
 pub fn worker_url() -> &'static str {
-    option_env!("WORKTIME_TEST_BASE_URL").expect("WORKTIME_TEST_BASE_URL: run scripts/test.sh")
+    match option_env!("WORKTIME_TEST_BASE_URL") {
+        Some(value) => value,
+        None => panic!("WORKTIME_TEST_BASE_URL: run scripts/test.sh"),
+    }
 }
 
 pub fn proxy_url() -> &'static str {
-    option_env!("WORKTIME_TEST_PROXY_URL").expect("WORKTIME_TEST_PROXY_URL: run scripts/test.sh")
+    match option_env!("WORKTIME_TEST_PROXY_URL") {
+        Some(value) => value,
+        None => panic!("WORKTIME_TEST_PROXY_URL: run scripts/test.sh"),
+    }
 }
 
 /// A number no other test run uses at the same moment.
