@@ -1,3 +1,4 @@
+// @ts-check
 // WorkTime service worker: the only owner of the SDK (pkg/, Rust compiled to wasm).
 //
 // MV3 rules followed here: every listener is registered synchronously at top level; the
@@ -52,7 +53,13 @@ function sdk() {
 }
 
 // Observations are applied one at a time, in order.
+/** @type {Promise<unknown>} */
 let queue = Promise.resolve();
+/**
+ * @template T
+ * @param {() => Promise<T>} task
+ * @returns {Promise<T>}
+ */
 function serially(task) {
   const run = queue.then(task);
   queue = run.catch((error) => console.warn("WorkTime:", error));

@@ -1,3 +1,4 @@
+// @ts-check
 // WorkTime content script for github.com: tells the service worker which page is open, on
 // load and after every client-side navigation (GitHub moves between a PR's conversation,
 // files, commits and checks, and between PRs, without reloading the page).

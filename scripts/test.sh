@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # WorkTime's test command: every tier, then a pass/fail summary.
 #   1. native   — unit and property tests of the wire contract (with the OpenAPI freshness
-#                 check) and the pure core (cargo test)
+#                 check) and the pure core (cargo test; the TypeScript declarations'
+#                 freshness, the snapshot golden files, the seeded simulation)
 #   2. worker   — integration tests against the worker under `wrangler dev` (real workerd,
 #                 local D1 and KV) and a fake GitHub, over loopback HTTP
 #   3. sdk-wasm — the SDK in headless Chromium (wasm-pack test) against the same worker,
 #                 directly and through a fault-injecting proxy on 127.0.0.1:8793
-#   4. e2e      — the real extension in Chromium (Playwright): tracking across tabs, offline
+#   4. lint     — cargo fmt --check, clippy -D warnings (native and wasm32), the
+#                 extension's JavaScript type-checked (tsc, against the SDK's generated
+#                 declarations), no source file over 600 lines (after the SDK is built)
+#   5. e2e      — the real extension in Chromium (Playwright): tracking across tabs, offline
 #                 and back, a stopped service worker, GitHub's client-side navigation,
 #                 sign-in through launchWebAuthFlow, two devices of one user, live updates
 #                 and sign-out everywhere; popup screenshots in test-output/
-#   5. config   — a worker with a too-short JWT_SECRET refuses to serve
-#   6. api-fuzz — schemathesis: >= 1000 generated requests from the OpenAPI document, no
+#   6. config   — a worker with a too-short JWT_SECRET refuses to serve
+#   7. api-fuzz — schemathesis: >= 1000 generated requests from the OpenAPI document, no
 #                 5xx, no response outside the document (worker restarted without the
 #                 tight rate limits the worker tier tests)
 # The worker runs on 127.0.0.1:8788 with a fresh local state, the fake GitHub on
@@ -55,7 +59,7 @@ tier() {
   SUMMARY+=("$(printf '%-10s %-28s %4ds' "$name" "$verdict" $((SECONDS - start)))")
 }
 
-tier native 900 cargo test -p worktime-api -p worktime-core --features worktime-api/openapi
+tier native 900 cargo test -p worktime-api -p worktime-core --features worktime-api/openapi,worktime-core/ts
 
 echo "=== starting the worker on $BASE_URL"
 # Secrets go in an env file: wrangler shows their values as "(hidden)" in its log.
@@ -86,6 +90,7 @@ if worker_up; then
   echo "=== building the SDK into extension/pkg"
   if wasm-pack --quiet build --mode no-install --release --target web --no-pack \
       --out-dir ../../extension/pkg --out-name worktime_sdk crates/sdk; then
+    tier lint 900 "$WT_ROOT/scripts/lint.sh"
     export WORKTIME_E2E_OUTPUT="$WT_ROOT/test-output" WORKTIME_E2E_NO_SKIP=1
     tier e2e 300 node "$WT_ROOT/tests/e2e/run.mjs"
   else

@@ -1,3 +1,4 @@
+// @ts-check
 // WorkTime settings page. Reads and writes `chrome.storage.local["worktime.settings"]`
 // ({ backendUrl, idleSeconds, alwaysTrack, neverTrack }, see ../PROTOCOL.md), then tells the
 // service worker with `{ type: "settingsChanged" }`. Errors are shown next to their field.
@@ -9,6 +10,7 @@ import {
 
 const SETTINGS_KEY = "worktime.settings";
 
+/** The page's own elements by id (their kinds are the markup's: inputs, buttons, an svg). @type {(id: string) => any} */
 const $ = (id) => document.getElementById(id);
 const form = $("settings");
 const fields = {

@@ -1,3 +1,4 @@
+// @ts-check
 // The settings form's rules, from the SDK: the core's rules compiled to wasm (defaults,
 // the idle range, GitHub's names, the backend URL), so none are copied here. This module
 // only adapts them to the page: field values in, `{ value }` / `{ error }` out.

@@ -1,3 +1,4 @@
+// @ts-check
 // Talking to the service worker (see ../PROTOCOL.md). Every answer is `{ ok: true, ...data }`
 // or `{ ok: false, error }`. `ask` resolves with the data or throws an `AskError` whose
 // `kind` says whether the worker did not answer at all ("no-answer": not started yet,
@@ -35,7 +36,9 @@ function timeout(ms) {
 
 /**
  * Sends `message` to the service worker.
- * @returns {Promise<object>} the answer without `ok`
+ * @param {{ type: string, [key: string]: unknown }} message
+ * @param {{ timeoutMs?: number }} [options]
+ * @returns {Promise<any>} the answer without `ok`
  */
 export async function ask(message, { timeoutMs } = {}) {
   const runtime = globalThis.chrome?.runtime;

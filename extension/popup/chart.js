@@ -1,3 +1,4 @@
+// @ts-check
 // The 30-day bar chart, drawn as inline SVG into an existing <svg> element (so its id and
 // test id stay stable across redraws). One bar per day, height proportional to the day's
 // seconds; today highlighted; a tick with weekday and date every 7 days counting back from

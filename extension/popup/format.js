@@ -1,3 +1,4 @@
+// @ts-check
 // Formatting helpers shared by the popup and the options page: durations, timers, dates,
 // plurals, typed sync failures in words, and technical error text as sentences.
 // Pure functions, no DOM: they run under Node too.
@@ -125,6 +126,7 @@ function tidy(text, max = 160) {
  * "http" | "sign_in_expired", … }`) as a phrase that completes "could not be sent: …".
  * No final period. Each kind has its words; only the server's own message is quoted.
  */
+/** @param {import("../pkg/worktime_sdk.js").Failure | null | undefined} failure */
 export function describeReason(failure) {
   switch (failure?.kind) {
     case "network":

@@ -1,3 +1,4 @@
+// @ts-check
 // WorkTime popup. Everything comes from the service worker through the messages of
 // ../PROTOCOL.md (status, syncNow, stats, history, signIn, signOut, signOutEverywhere) and
 // the "live" port; this page keeps no data of its own. Renders the sync status, the running
@@ -17,6 +18,7 @@ const PAGE_SIZE = 50;
 const TOP_REPOS = 5;
 const POLL_MS = 5_000;
 
+/** The page's own elements by id (their kinds are the markup's: inputs, buttons, an svg). @type {(id: string) => any} */
 const $ = (id) => document.getElementById(id);
 const ui = Object.fromEntries(Object.entries({
   content: "content", unavailable: "unavailable", unavailableDetail: "unavailable-detail", retry: "retry",
@@ -28,10 +30,22 @@ const ui = Object.fromEntries(Object.entries({
   newer: "newer", older: "older",
 }).map(([key, id]) => [key, $(id)]));
 
+/**
+ * @typedef {import("../pkg/worktime_sdk.js").SdkStatus} SdkStatus
+ * @typedef {import("../pkg/worktime_sdk.js").LocalSession} LocalSession
+ * @typedef {import("../pkg/worktime_sdk.js").StatsResult} StatsResult
+ * @typedef {import("../pkg/worktime_sdk.js").HistoryPage} HistoryPage
+ * @typedef {import("../pkg/worktime_sdk.js").Breakdown & { error?: string }} BreakdownView
+ */
 const state = {
   loaded: false, // a status answer has arrived at least once
-  status: null, active: null, skewMs: 0,
-  stats: null, history: null, historyOffset: 0, breakdown: null,
+  /** @type {SdkStatus | null} */ status: null,
+  /** @type {LocalSession | null} */ active: null,
+  skewMs: 0,
+  /** @type {StatsResult | null} */ stats: null,
+  /** @type {HistoryPage | null} */ history: null,
+  historyOffset: 0,
+  /** @type {BreakdownView | null} */ breakdown: null,
   syncing: false, signingIn: false, notice: null, openLists: new Set(),
   autoRetries: 0, pollFailures: 0, dataKey: "", dayKey: localDateKey(Date.now()),
   chartMinute: -1, statusKey: "", historyRequest: 0,
@@ -110,7 +124,7 @@ async function loadBreakdown() {
     const { breakdown } = await ask({ type: "breakdown", days: DAYS });
     state.breakdown = breakdown;
   } catch (error) {
-    state.breakdown = { repos: [], source: null, complete: false, error: error.message };
+    state.breakdown = { repos: [], source: "local", since_ms: 0, complete: false, error: error.message };
   }
   renderBreakdown();
   renderOfflineNote();
@@ -140,9 +154,9 @@ async function refreshAll() {
 
 /** What, when it changes, makes the shown stats and history stale. */
 function dataKey() {
-  const s = state.status ?? {};
-  return [state.active?.session_id, s.pending_count, s.last_sync_ms, s.signed_in, s.online,
-    s.rejected_items?.length].join("|");
+  const s = state.status;
+  return [state.active?.session_id, s?.pending_count, s?.last_sync_ms, s?.signed_in, s?.online,
+    s?.rejected_items?.length].join("|");
 }
 
 async function poll() {

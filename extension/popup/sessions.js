@@ -1,3 +1,4 @@
+// @ts-check
 // Sessions as the popup uses them: the SDK's typed history entries (one shape, whether
 // from the server or local) in the popup's names. Pure: no DOM.
 
@@ -22,9 +23,13 @@
  * popup's Session, or null when it names no repository. A plain renaming: the SDK already
  * decided every field.
  */
+/** @param {import("../pkg/worktime_sdk.js").HistoryEntry | import("../pkg/worktime_sdk.js").LocalSession | null | undefined} entry */
 export function normalize(entry) {
   if (!entry || typeof entry !== "object" || !entry.repo_owner || !entry.repo_name) return null;
-  const running = entry.running ?? entry.end_ms == null;
+  // A history entry says whether it runs, was abandoned and is this device's; the active
+  // session (a LocalSession) runs on this device.
+  const entryOnly = "running" in entry ? entry : null;
+  const running = entryOnly ? entryOnly.running : entry.end_ms == null;
   return {
     id: String(entry.session_id ?? ""),
     owner: entry.repo_owner,
@@ -35,8 +40,8 @@ export function normalize(entry) {
     durationSeconds: running ? null : (entry.duration_seconds ?? null),
     running,
     syncState: entry.sync_state ?? "pending",
-    abandoned: Boolean(entry.abandoned),
-    thisDevice: entry.this_device ?? true,
+    abandoned: Boolean(entryOnly?.abandoned),
+    thisDevice: entryOnly?.this_device ?? true,
     url: entry.pr_url ?? null,
   };
 }

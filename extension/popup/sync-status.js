@@ -1,3 +1,4 @@
+// @ts-check
 // Turns an SdkStatus into what the popup's status line says: a headline, a tone for its
 // colour, optional extra lines and lists (failed and refused changes), and whether the
 // "Sign in" button shows. Pure: no DOM, no chrome.* — popup.js renders the result.
@@ -67,7 +68,7 @@ function headlineFor(count, verb, reasons) {
 }
 
 /**
- * @param {object|null} status  SdkStatus
+ * @param {import("../pkg/worktime_sdk.js").SdkStatus | null} status
  * @param {object} [options]
  * @param {number} [options.nowMs]  the popup's clock
  * @param {Map<string,string>} [options.sessionLabels]  session id → "owner/repo #N"
@@ -76,6 +77,7 @@ function headlineFor(count, verb, reasons) {
  *   signIn: boolean }}
  */
 export function describeSync(status, { nowMs = Date.now(), sessionLabels } = {}) {
+  /** @type {ReturnType<typeof describeSync>} */
   const model = { tone: "ok", headline: "", lines: [], lists: [], signIn: false };
   if (!status || typeof status !== "object") {
     model.tone = "error";

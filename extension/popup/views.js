@@ -1,3 +1,4 @@
+// @ts-check
 // DOM builders for the popup's parts: the sync status box, the current session, the
 // repository breakdown and the history rows. They only build elements from data handed to
 // them (text through textContent, never HTML); popup.js owns the state and the messages.

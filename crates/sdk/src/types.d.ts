@@ -418,6 +418,6 @@ neverTrack: Array<string>, };
 
 export type SettingsRules = { defaults: Settings, minIdleMinutes: number, maxIdleMinutes: number, maxRepos: number, };
 
-export type Checked<T> = { value: T, } | { error: string, };
+export type Checked<T> = { value?: T, error?: string, };
 
 export type RepoList = { value: Array<string>, errors: Array<string>, };

@@ -99,17 +99,20 @@ pub struct NextAlarm {
 /// A checked form field: `{ value }`, or `{ error }` with a sentence for the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(untagged)]
-pub enum Checked<T> {
-    Value { value: T },
-    Error { error: String },
+pub struct Checked<T> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub value: Option<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub error: Option<String>,
 }
 
 impl<T> From<Result<T, String>> for Checked<T> {
     fn from(result: Result<T, String>) -> Checked<T> {
         match result {
-            Ok(value) => Checked::Value { value },
-            Err(error) => Checked::Error { error },
+            Ok(value) => Checked { value: Some(value), error: None },
+            Err(error) => Checked { value: None, error: Some(error) },
         }
     }
 }
