@@ -28,8 +28,9 @@ import * as popup from "./scenarios/popup.mjs";
 import * as webSignIn from "./scenarios/web-sign-in.mjs";
 import * as twoDevices from "./scenarios/two-devices.mjs";
 import * as live from "./scenarios/live.mjs";
+import * as unreadableState from "./scenarios/unreadable-state.mjs";
 
-const SCENARIOS = [tabs, offline, workerRestart, spaNavigation, popup, webSignIn, twoDevices, live];
+const SCENARIOS = [tabs, offline, workerRestart, spaNavigation, popup, webSignIn, twoDevices, live, unreadableState];
 
 function withTimeout(promise, ms, name) {
   let timer;

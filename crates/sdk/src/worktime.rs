@@ -14,7 +14,7 @@ use gloo_net::http::Method;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
-use worktime_api::auth::AuthResponse;
+use worktime_api::auth::CallbackRequest;
 use worktime_core::client::js::{BrowserObservation, InitConfig, NextAlarm, StartSessionInput};
 use worktime_core::client::{
     Engine, EngineConfig, Outcome, SignOutResult, SignOutScope, StartInput, SyncReason, ALARM_NAME,
@@ -25,16 +25,6 @@ use worktime_core::time::UnixMillis;
 use crate::inner::{error_message, web_sys_log, Inner};
 use crate::storage::Store;
 use crate::{live, platform, transport, views};
-
-/// The body of `POST /auth/callback` (absent options are left out, not `null`).
-#[derive(Serialize)]
-struct SignInBody {
-    code: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    code_verifier: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    redirect_uri: Option<String>,
-}
 
 /// The SDK object; see the module docs and the `.d.ts`.
 #[wasm_bindgen]
@@ -270,15 +260,12 @@ impl WorkTime {
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let body = SignInBody { code, code_verifier: verifier, redirect_uri };
+            let body = CallbackRequest { code, code_verifier: verifier, redirect_uri };
             let body = serde_json::to_string(&body).map_err(js_error)?;
             let url = format!("{}{}", inner.base_url, worktime_api::paths::AUTH_CALLBACK);
             let outcome = transport::fetch(Method::POST, &url, None, Some(body)).await;
-            let auth = match outcome {
-                Outcome::Http { status: 200, body, .. } => {
-                    serde_json::from_str::<AuthResponse>(&body)
-                        .map_err(|_| js_error("sign-in: unexpected answer"))?
-                }
+            let answer = match outcome {
+                Outcome::Http { status: 200, body, .. } => body,
                 Outcome::Http { body, .. } => {
                     return Err(js_error(format!("sign-in refused: {}", error_message(&body))))
                 }
@@ -288,12 +275,8 @@ impl WorkTime {
                     ))
                 }
             };
-            let expires = UnixMillis::parse_rfc3339(&auth.expires_at)
-                .ok_or_else(|| js_error("sign-in: bad expiry"))?;
-            {
-                let mut engine = inner.engine.borrow_mut();
-                engine.set_token(auth.jwt, expires, auth.user);
-                engine.request_sync(platform::now(), SyncReason::SignIn);
+            if !inner.engine.borrow_mut().sign_in_answered(platform::now(), &answer) {
+                return Err(js_error("sign-in: unexpected answer"));
             }
             inner.pump(None).await;
             inner.status_js()

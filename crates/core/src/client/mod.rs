@@ -165,6 +165,16 @@ impl Engine {
         self.state.auth.set(jwt, expires_at, user);
     }
 
+    /// Installs the token of a sign-in answer (the body of `POST /auth/github/callback`'s
+    /// 200, an `AuthResponse` whose `expires_at` is RFC 3339) and starts a
+    /// [`SyncReason::SignIn`] round. Returns false, changing nothing, for any other body.
+    pub fn sign_in_answered(&mut self, now: UnixMillis, body: &str) -> bool {
+        let Some(renewal) = token::parse_renewal(body) else { return false };
+        self.set_token(renewal.jwt, UnixMillis(renewal.expires_at_ms), renewal.user);
+        self.request_sync(now, SyncReason::SignIn);
+        true
+    }
+
     /// Forgets the token and the user and stops the running round.
     ///
     /// The queue is KEPT: ops recorded so far (and tracking while signed out) are sent

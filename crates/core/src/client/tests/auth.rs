@@ -244,3 +244,20 @@ fn signing_out_everywhere_needs_the_servers_confirmation() {
 fn refused(message: &str) -> Failure {
     Failure::Http { status: 401, code: ErrorCode::Unauthorized, message: message.into() }
 }
+
+#[test]
+fn a_sign_in_answer_installs_its_token_and_starts_a_round() {
+    let mut engine = signed_out();
+    start(&mut engine, T0, 1);
+    assert!(!engine.sign_in_answered(now(T0), "<html>"), "not an AuthResponse");
+    assert!(!engine.sign_in_answered(
+        now(T0),
+        r#"{"jwt":"j","expires_at":"tomorrow","user":{"id":7,"username":"octo","avatar_url":null}}"#
+    ));
+    assert!(!engine.status(now(T0)).signed_in);
+    let body = r#"{"jwt":"jwt-9","expires_at":"2026-11-25T11:06:40Z","user":{"id":7,"username":"octo","avatar_url":null}}"#;
+    assert!(engine.sign_in_answered(now(T0), body));
+    let status = engine.status(now(T0));
+    assert!(status.signed_in && status.round_reason == Some(SyncReason::SignIn));
+    assert_eq!(engine.poll_transmit(now(T0)).and_then(|t| t.bearer).as_deref(), Some("jwt-9"));
+}
