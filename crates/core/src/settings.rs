@@ -79,26 +79,30 @@ pub fn normalize(stored: &serde_json::Value) -> Settings {
     }
 }
 
-/// The idle threshold typed in the form: whole minutes in range.
+/// The idle threshold typed in the form: whole minutes in range. (Read without a float
+/// parser, which would add more to the SDK's wasm than this whole module.)
 pub fn check_idle_minutes(input: &str) -> Result<u32, String> {
     let text = input.trim();
     let range = format!("from {MIN_IDLE_MINUTES} to {MAX_IDLE_MINUTES}");
     if text.is_empty() {
         return Err(format!("Enter a number of minutes {range}."));
     }
-    let Ok(number) = text.parse::<f64>() else {
-        return Err("Enter the minutes as a number, for example 5.".into());
-    };
-    if !number.is_finite() {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty() || !digits(whole) || !digits(fraction) {
         return Err("Enter the minutes as a number, for example 5.".into());
     }
-    if number.fract() != 0.0 {
+    if fraction.bytes().any(|b| b != b'0') {
         return Err("Enter whole minutes, for example 5.".into());
     }
-    if number < f64::from(MIN_IDLE_MINUTES) || number > f64::from(MAX_IDLE_MINUTES) {
+    let minutes = whole.trim_start_matches('0');
+    let in_range = minutes.len() <= 2
+        && minutes.parse::<u32>().unwrap_or(0) >= MIN_IDLE_MINUTES
+        && minutes.parse::<u32>().unwrap_or(0) <= MAX_IDLE_MINUTES;
+    if !in_range {
         return Err(format!("Choose {range} minutes."));
     }
-    Ok(number as u32)
+    Ok(minutes.parse().unwrap_or(DEFAULT_IDLE_MINUTES))
 }
 
 #[cfg(test)]
@@ -129,8 +133,15 @@ mod tests {
     fn idle_minutes_are_whole_and_in_range() {
         assert_eq!(check_idle_minutes(" 5 "), Ok(5));
         assert_eq!(check_idle_minutes("60"), Ok(60));
-        for bad in ["", "x", "1.5", "0", "61", "NaN", "inf"] {
+        assert_eq!(check_idle_minutes("007"), Ok(7));
+        assert_eq!(check_idle_minutes("5.0"), Ok(5));
+        for bad in ["", "x", "1.5", "0", "61", "NaN", "inf", "-5", ".", "1e1", "99999999999"] {
             assert!(check_idle_minutes(bad).is_err(), "{bad}");
         }
+        assert_eq!(check_idle_minutes("1.5"), Err("Enter whole minutes, for example 5.".into()));
+        assert_eq!(
+            check_idle_minutes("abc"),
+            Err("Enter the minutes as a number, for example 5.".into())
+        );
     }
 }

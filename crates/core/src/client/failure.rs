@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use worktime_api::{ErrorBody, ErrorCode, ErrorDetail};
 
 /// Why a request failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Failure {
@@ -65,6 +65,49 @@ impl Failure {
     }
 }
 
+/// The fields of every kind at once: read flat (a derived internally tagged read would
+/// buffer the value first, more code in the SDK's wasm for the same result).
+#[derive(Deserialize)]
+struct Fields {
+    kind: Kind,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    status: Option<u16>,
+    #[serde(default)]
+    code: Option<ErrorCode>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    Network,
+    Timeout,
+    MalformedAnswer,
+    Http,
+    SignInExpired,
+}
+
+impl<'de> Deserialize<'de> for Failure {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Failure, D::Error> {
+        let fields = Fields::deserialize(deserializer)?;
+        let status = fields.status.unwrap_or(0);
+        Ok(match fields.kind {
+            Kind::Network => Failure::Network { detail: fields.detail.unwrap_or_default() },
+            Kind::Timeout => Failure::Timeout,
+            Kind::MalformedAnswer => Failure::MalformedAnswer { status },
+            Kind::Http => Failure::Http {
+                status,
+                code: fields.code.unwrap_or(ErrorCode::Unknown),
+                message: fields.message.unwrap_or_default(),
+            },
+            Kind::SignInExpired => Failure::SignInExpired,
+        })
+    }
+}
+
 /// The server's error detail, or one made from the status when the body is not an
 /// [`ErrorBody`].
 pub(crate) fn error_detail(status: u16, body: &str) -> ErrorDetail {
@@ -114,6 +157,22 @@ mod tests {
                 message: "HTTP 502".into()
             }
         );
+    }
+
+    #[test]
+    fn failures_read_back_as_written() {
+        let all = [
+            Failure::Network { detail: "offline".into() },
+            Failure::Timeout,
+            Failure::MalformedAnswer { status: 200 },
+            Failure::http(503, r#"{"error":{"code":"unavailable","message":"Busy."}}"#),
+            Failure::SignInExpired,
+        ];
+        for failure in all {
+            let text = serde_json::to_string(&failure).expect("JSON");
+            assert_eq!(serde_json::from_str::<Failure>(&text).expect(&text), failure);
+        }
+        assert!(serde_json::from_str::<Failure>(r#"{"kind":"gone"}"#).is_err());
     }
 
     #[test]

@@ -2,8 +2,6 @@
 //! sessions of every device, or this device's local ones), and the per-repository
 //! breakdown of a range computed from such entries.
 
-use std::collections::HashSet;
-
 use serde::Serialize;
 use worktime_api::sessions::{Session, SessionStatus};
 
@@ -125,17 +123,25 @@ pub struct Breakdown {
 /// The sessions that started at or after `since_ms`, each id once, per repository and PR;
 /// a running session counts with its time so far. `running` is this device's active
 /// session, counted even when `entries` (the server's) do not list it yet.
-pub fn breakdown(
-    entries: &[HistoryEntry],
-    running: Option<&HistoryEntry>,
+pub fn breakdown<'a>(
+    entries: &'a [HistoryEntry],
+    running: Option<&'a HistoryEntry>,
     since_ms: i64,
     now_ms: i64,
 ) -> Vec<RepoTotals> {
-    let mut seen = HashSet::new();
+    // Ids seen so far, sorted (a set without another generic collection in the wasm).
+    let mut seen: Vec<&str> = Vec::new();
+    let mut first_time = |id: &'a str| match seen.binary_search(&id) {
+        Ok(_) => false,
+        Err(at) => {
+            seen.insert(at, id);
+            true
+        }
+    };
     let counted = entries
         .iter()
         .chain(running)
-        .filter(|entry| entry.start_ms >= since_ms && seen.insert(entry.session_id.as_str()))
+        .filter(|entry| entry.start_ms >= since_ms && first_time(entry.session_id.as_str()))
         .map(|entry| EndedSession {
             repo_owner: &entry.repo_owner,
             repo_name: &entry.repo_name,

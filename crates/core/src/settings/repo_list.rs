@@ -18,7 +18,8 @@ pub struct RepoList {
 /// links are accepted; duplicates (case-insensitive, as GitHub names are) are dropped.
 pub fn parse_repo_list(text: &str) -> RepoList {
     let mut list = RepoList::default();
-    let mut seen = std::collections::HashSet::new();
+    // Lowercased names accepted so far, sorted.
+    let mut seen: Vec<String> = Vec::new();
     for (index, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -40,7 +41,9 @@ pub fn parse_repo_list(text: &str) -> RepoList {
             list.errors.push(format!("{where_}: {problem}."));
             continue;
         }
-        if seen.insert(entry.to_lowercase()) {
+        let lower = entry.to_ascii_lowercase();
+        if let Err(at) = seen.binary_search(&lower) {
+            seen.insert(at, lower);
             list.value.push(entry);
         }
     }

@@ -2,8 +2,6 @@
 //! arithmetic: the worker answers with them and the SDK computes the same shapes from
 //! local history when the server cannot be asked.
 
-use std::collections::BTreeMap;
-
 use worktime_api::stats::{DailyStats, DayTotals, PrTotals, RepoStats};
 
 use super::DayStat;
@@ -46,19 +44,25 @@ pub struct EndedSession<'a> {
 }
 
 /// Per-PR totals of one repository's ended sessions, most recently worked first (ties
-/// by PR number), as in `GET /api/stats/repo/{owner}/{name}`.
+/// by PR number), as in `GET /api/stats/repo/{owner}/{name}`. (Grouped by sorting, not
+/// in a map: one less generic collection in the SDK's wasm.)
 pub fn pr_totals<'a>(sessions: impl IntoIterator<Item = EndedSession<'a>>) -> Vec<PrTotals> {
-    let mut per_pr: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
-    for session in sessions {
-        let slot = per_pr.entry(session.pr_number).or_insert((0, 0, i64::MIN));
-        slot.0 = slot.0.saturating_add(session.seconds.max(0));
-        slot.1 += 1;
-        slot.2 = slot.2.max(session.end_ms);
+    let mut sessions: Vec<EndedSession<'a>> = sessions.into_iter().collect();
+    sessions.sort_unstable_by_key(|session| session.pr_number);
+    let mut rows: Vec<(i64, i64, i64, i64)> = Vec::new();
+    for session in &sessions {
+        match rows.last_mut() {
+            Some(row) if row.0 == session.pr_number => {
+                row.1 = row.1.saturating_add(session.seconds.max(0));
+                row.2 += 1;
+                row.3 = row.3.max(session.end_ms);
+            }
+            _ => rows.push((session.pr_number, session.seconds.max(0), 1, session.end_ms)),
+        }
     }
-    let mut rows: Vec<(i64, (i64, i64, i64))> = per_pr.into_iter().collect();
-    rows.sort_by(|a, b| b.1 .2.cmp(&a.1 .2).then(a.0.cmp(&b.0)));
+    rows.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(&b.0)));
     rows.into_iter()
-        .map(|(pr_number, (total, count, last_end))| PrTotals {
+        .map(|(pr_number, total, count, last_end)| PrTotals {
             pr_number,
             total_duration_seconds: total,
             session_count: count,
@@ -100,36 +104,44 @@ pub struct RepoTotals {
     pub prs: Vec<PrTotals>,
 }
 
-/// Ended sessions grouped per repository (names compared case-insensitively, as GitHub
-/// does; the first spelling seen is kept), largest total first, ties by name.
+/// Ended sessions grouped per repository (names compared ASCII-case-insensitively, as
+/// GitHub does with its ASCII names; the first spelling seen is kept), largest total
+/// first, ties by name.
 pub fn breakdown<'a>(sessions: impl IntoIterator<Item = EndedSession<'a>>) -> Vec<RepoTotals> {
-    let mut per_repo: BTreeMap<(String, String), (&'a str, &'a str, Vec<EndedSession<'a>>)> =
-        BTreeMap::new();
+    let key = |s: &EndedSession<'_>| {
+        (s.repo_owner.to_ascii_lowercase(), s.repo_name.to_ascii_lowercase())
+    };
+    // A stable sort keeps each repository's sessions in their order: its first spelling
+    // leads its group.
+    let mut sessions: Vec<EndedSession<'a>> = sessions.into_iter().collect();
+    sessions.sort_by_cached_key(key);
+    let mut groups: Vec<Vec<EndedSession<'a>>> = Vec::new();
     for session in sessions {
-        let key = (session.repo_owner.to_lowercase(), session.repo_name.to_lowercase());
-        let entry =
-            per_repo.entry(key).or_insert((session.repo_owner, session.repo_name, Vec::new()));
-        entry.2.push(session);
+        match groups.last_mut() {
+            Some(group) if group.first().map(key) == Some(key(&session)) => group.push(session),
+            _ => groups.push(vec![session]),
+        }
     }
-    let mut repos: Vec<RepoTotals> = per_repo
-        .into_values()
-        .map(|(owner, name, sessions)| {
-            let prs = pr_totals(sessions);
-            RepoTotals {
+    let mut repos: Vec<RepoTotals> = groups
+        .into_iter()
+        .filter_map(|group| {
+            let (owner, name) = group.first().map(|s| (s.repo_owner, s.repo_name))?;
+            let prs = pr_totals(group);
+            Some(RepoTotals {
                 repo_owner: owner.to_owned(),
                 repo_name: name.to_owned(),
                 total_duration_seconds: prs.iter().map(|p| p.total_duration_seconds).sum(),
                 session_count: prs.iter().map(|p| p.session_count).sum(),
                 repo_url: crate::presence::repo_url(owner, name),
                 prs,
-            }
+            })
         })
         .collect();
     repos.sort_by(|a, b| {
         b.total_duration_seconds
             .cmp(&a.total_duration_seconds)
-            .then_with(|| a.repo_owner.to_lowercase().cmp(&b.repo_owner.to_lowercase()))
-            .then_with(|| a.repo_name.to_lowercase().cmp(&b.repo_name.to_lowercase()))
+            .then_with(|| a.repo_owner.to_ascii_lowercase().cmp(&b.repo_owner.to_ascii_lowercase()))
+            .then_with(|| a.repo_name.to_ascii_lowercase().cmp(&b.repo_name.to_ascii_lowercase()))
     });
     repos
 }

@@ -3,7 +3,7 @@
 //! engine's internals, `{"version":N,"state":{…}}`; their fields are listed in
 //! `tests/snapshots/v1.json` and `v2.json`, the golden files those builds wrote.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::super::config::EngineConfig;
 use super::super::failure::Failure;
@@ -12,7 +12,7 @@ use super::super::failure::Failure;
 /// with the legacy device they were sent as).
 pub(super) fn v1_to_v2(value: &mut Value) {
     if let Some(version) = value.get_mut("version") {
-        *version = json!(2);
+        *version = Value::from(2);
     }
     let Some(tracker) = value.pointer_mut("/state/tracker").and_then(Value::as_object_mut) else {
         return;
@@ -28,6 +28,8 @@ pub(super) fn v1_to_v2(value: &mut Value) {
 /// Version 2 → 3: the explicit layout; failure texts become typed failures; fields
 /// version 2 added inside its own lifetime get the values their `serde(default)` gave;
 /// the never-read `round.started_ms` goes. Returns `None` when `state` is missing.
+/// (Built with plain `Map` moves, not `json!`, which would add a serializer per field to
+/// the SDK's wasm.)
 pub(super) fn v2_to_v3(value: Value) -> Option<Value> {
     let Value::Object(mut outer) = value else { return None };
     let Value::Object(mut state) = outer.remove("state")? else { return None };
@@ -37,78 +39,91 @@ pub(super) fn v2_to_v3(value: Value) -> Option<Value> {
     if let (Value::Object(config), Value::Object(written)) = (&mut config, take("config")) {
         config.extend(written);
     }
-
     let mut auth = take("auth");
-    let token = auth.get_mut("token").map(Value::take).unwrap_or(Value::Null);
-    let auth = json!({
-        "jwt": token.get("jwt"),
-        "expires_at_ms": token.get("expires_at_ms"),
-        "user": auth.get("user"),
-        "sign_in_needed": auth.get("sign_in_needed"),
-        "epoch": auth.get("epoch"),
-    });
-
+    let mut token = field(&mut auth, "token");
+    let auth = object([
+        ("jwt", field(&mut token, "jwt")),
+        ("expires_at_ms", field(&mut token, "expires_at_ms")),
+        ("user", field(&mut auth, "user")),
+        ("sign_in_needed", field(&mut auth, "sign_in_needed")),
+        ("epoch", field(&mut auth, "epoch")),
+    ]);
     let mut tracker = take("tracker");
-    let mut history = tracker.get_mut("history").map(Value::take).unwrap_or(json!([]));
-    for record in history.as_array_mut().into_iter().flatten() {
-        if let Some(record) = record.as_object_mut() {
-            record.entry("sent_heartbeat_ms").or_insert(json!(0));
-        }
+    let mut history = field(&mut tracker, "history");
+    for record in history.as_array_mut().into_iter().flatten().filter_map(Value::as_object_mut) {
+        record.entry("sent_heartbeat_ms").or_insert(Value::from(0));
     }
-
-    let mut queue = take("queue");
-    let mut ops = queue.get_mut("ops").map(Value::take).unwrap_or(json!([]));
-    for queued in ops.as_array_mut().into_iter().flatten() {
-        if let Some(queued) = queued.as_object_mut() {
-            let failed = queued.remove("failed").unwrap_or(Value::Null);
-            queued.insert("failed".into(), failure_of(&failed));
-        }
+    let mut ops = field(&mut take("queue"), "ops");
+    for queued in ops.as_array_mut().into_iter().flatten().filter_map(Value::as_object_mut) {
+        let failed = queued.remove("failed").unwrap_or(Value::Null);
+        queued.insert("failed".into(), failure_of(&failed));
     }
-
-    let mut rejected = take("rejected");
-    let rejected = rejected.get_mut("items").map(Value::take).unwrap_or(json!([]));
-
-    let round = match take("round") {
-        Value::Object(round) => round_of(round),
-        _ => Value::Null,
+    let mut round = take("round");
+    let round = if round.is_object() {
+        let mut retry = field(&mut round, "retry");
+        object([
+            ("reason", field(&mut round, "reason")),
+            ("retries", field(&mut retry, "retries")),
+            ("wait_until_ms", field(&mut retry, "wait_until_ms")),
+            ("server_wait", or_false(field(&mut retry, "server_wait"))),
+            ("refresh_tried", field(&mut round, "refresh_tried")),
+            ("split", field(&mut round, "split")),
+            ("deferred", or_false(field(&mut round, "deferred"))),
+        ])
+    } else {
+        Value::Null
     };
-
-    Some(json!({
-        "version": 3,
-        "config": config,
-        "auth": auth,
-        "device_id": tracker.get("device_id"),
-        "tracking": tracker.get("active"),
-        "history": history,
-        "queue": ops,
-        "rejected": rejected,
-        "round": round,
-        "next_request_id": take("next_request_id"),
-        "last_sync_ms": take("last_sync_ms"),
-        "last_request_ms": take("last_request_ms"),
-        "last_error": failure_of(&take("last_error")),
-        "timers": {"sync_at_ms": null, "heartbeat_fired_ms": null},
-        "recovery": null,
-    }))
+    let timers = object([("sync_at_ms", Value::Null), ("heartbeat_fired_ms", Value::Null)]);
+    Some(object([
+        ("version", Value::from(3)),
+        ("config", config),
+        ("auth", auth),
+        ("device_id", field(&mut tracker, "device_id")),
+        ("tracking", field(&mut tracker, "active")),
+        ("history", or_empty(history)),
+        ("queue", or_empty(ops)),
+        ("rejected", or_empty(field(&mut take("rejected"), "items"))),
+        ("round", round),
+        ("next_request_id", take("next_request_id")),
+        ("last_sync_ms", take("last_sync_ms")),
+        ("last_request_ms", take("last_request_ms")),
+        ("last_error", failure_of(&take("last_error"))),
+        ("timers", timers),
+        ("recovery", Value::Null),
+    ]))
 }
 
-fn round_of(mut round: Map<String, Value>) -> Value {
-    let retry = round.remove("retry").unwrap_or(Value::Null);
-    json!({
-        "reason": round.remove("reason"),
-        "retries": retry.get("retries"),
-        "wait_until_ms": retry.get("wait_until_ms"),
-        "server_wait": retry.get("server_wait").cloned().unwrap_or(json!(false)),
-        "refresh_tried": round.remove("refresh_tried"),
-        "split": round.remove("split"),
-        "deferred": round.remove("deferred").unwrap_or(json!(false)),
-    })
+/// Takes `key` out of `value` (null when absent or `value` is not an object).
+fn field(value: &mut Value, key: &str) -> Value {
+    value.as_object_mut().and_then(|map| map.remove(key)).unwrap_or(Value::Null)
+}
+
+fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(
+        pairs.into_iter().map(|(key, value)| (key.to_owned(), value)).collect::<Map<_, _>>(),
+    )
+}
+
+fn or_false(value: Value) -> Value {
+    if value.is_null() {
+        Value::Bool(false)
+    } else {
+        value
+    }
+}
+
+fn or_empty(value: Value) -> Value {
+    if value.is_null() {
+        Value::Array(Vec::new())
+    } else {
+        value
+    }
 }
 
 /// A stored failure text as a typed failure (`null` stays `null`).
 fn failure_of(text: &Value) -> Value {
     match text.as_str() {
-        Some(text) => serde_json::to_value(Failure::from_legacy_text(text)).unwrap_or(Value::Null),
+        Some(text) => reparsed(&Failure::from_legacy_text(text)),
         None => Value::Null,
     }
 }
@@ -117,5 +132,14 @@ fn failure_of(text: &Value) -> Value {
 /// snapshot lacks take these values.
 fn default_config() -> Value {
     let state = super::super::state::State::new(EngineConfig::default());
-    serde_json::to_value(super::v3::SnapshotV3::of(&state).config).unwrap_or(json!({}))
+    reparsed(&super::v3::SnapshotV3::of(&state).config)
+}
+
+/// `value` as a JSON value, through text: the serializer and parser the SDK has anyway,
+/// not a second, `Value`-specific copy of either (a size matter in the wasm).
+fn reparsed<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null)
 }
