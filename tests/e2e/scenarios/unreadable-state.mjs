@@ -16,6 +16,10 @@ export async function run(ctx) {
   const browser = await ctx.launch();
   await browser.configure();
   await browser.signIn(user);
+  // An extension page that will rewrite the saved state, opened now: opening a tab wakes
+  // the worker, which must not be starting (and saving) when the state is rewritten.
+  const storagePage = await browser.context.newPage();
+  await storagePage.goto(browser.extensionUrl("manifest.json"));
 
   let t0;
   let t1;
@@ -32,15 +36,12 @@ export async function run(ctx) {
     assert(before.pending_count >= 2, `expected the start and end queued: ${JSON.stringify(before)}`);
 
     await browser.stopServiceWorker();
-    const page = await browser.context.newPage();
-    await page.goto(browser.extensionUrl("manifest.json"));
-    const raw = await page.evaluate(async (key) => {
+    const raw = await storagePage.evaluate(async (key) => {
       const saved = (await chrome.storage.local.get(key))[key];
       const newer = saved.replace(/^\{"version":\d+/, '{"version":99');
       await chrome.storage.local.set({ [key]: newer });
       return newer;
     }, KEY);
-    await page.close();
     assert(raw.startsWith('{"version":99'), `the saved state was not rewritten: ${raw.slice(0, 40)}`);
 
     // A message from a page wakes the worker, which starts from the unreadable state.
@@ -58,6 +59,7 @@ export async function run(ctx) {
       async () => (await popup.textContent("body")).includes("could not read its saved data"));
     await ctx.screenshot(popup, "popup-recovered.png");
     await popup.close();
+    await storagePage.close();
   } finally {
     await proxyMode("pass");
   }
