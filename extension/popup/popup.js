@@ -2,7 +2,7 @@
 // WorkTime popup. Everything comes from the service worker through the messages of
 // ../PROTOCOL.md (status, syncNow, stats, history, signIn, signOut, signOutEverywhere) and
 // the "live" port; this page keeps no data of its own. Renders the sync status, the running
-// session with a live timer, today's total, a 30-day chart, a per-repository breakdown and
+// session with a live timer, today's total, a 7-, 30- or 90-day chart, a per-repository breakdown and
 // the paged session history. While it is open, the live port tells it when another device
 // wrote (or when to poll), and it re-reads what it shows.
 
@@ -13,7 +13,9 @@ import { normalize, normalizeAll, runningSecondsSince, sessionLabel } from "./se
 import { describeSync } from "./sync-status.js";
 import { fillBreakdown, fillCurrent, fillHistory, fillSyncStatus, fillUser, make } from "./views.js";
 
-const DAYS = 30;
+/** The ranges the popup offers; the one chosen is kept for the next opening. */
+const RANGES = [7, 30, 90];
+const RANGE_KEY = "worktime.popup.days";
 const PAGE_SIZE = 50;
 const TOP_REPOS = 5;
 const POLL_MS = 5_000;
@@ -25,7 +27,7 @@ const ui = Object.fromEntries(Object.entries({
   user: "user", avatar: "avatar", avatarFallback: "avatar-fallback", username: "username",
   signOut: "sign-out", signOutEverywhere: "sign-out-everywhere", options: "open-options", syncStatus: "sync-status", signIn: "sign-in", syncNow: "sync-now",
   current: "current-session", today: "today-total", offlineNote: "offline-note",
-  chart: "chart", rangeTotal: "range-total", statsError: "stats-error", repos: "repo-breakdown", repoNote: "repo-note",
+  chart: "chart", chartHeading: "chart-heading", range: "range", reposRange: "repos-range", rangeTotal: "range-total", statsError: "stats-error", repos: "repo-breakdown", repoNote: "repo-note",
   history: "history", historyLegend: "history-legend", historyError: "history-error", pageInfo: "page-info",
   newer: "newer", older: "older",
 }).map(([key, id]) => [key, $(id)]));
@@ -45,6 +47,8 @@ const state = {
   /** @type {StatsResult | null} */ stats: null,
   /** @type {HistoryPage | null} */ history: null,
   historyOffset: 0,
+  /** Days shown by the chart and the repositories (one of RANGES). */
+  days: storedRange(),
   /** @type {BreakdownView | null} */ breakdown: null,
   syncing: false, signingIn: false, notice: null, openLists: new Set(),
   autoRetries: 0, pollFailures: 0, dataKey: "", dayKey: localDateKey(Date.now()),
@@ -82,7 +86,7 @@ async function loadStatus({ quiet = false } = {}) {
 
 async function loadStats() {
   try {
-    const { stats } = await ask({ type: "stats", days: DAYS });
+    const { stats } = await ask({ type: "stats", days: state.days });
     state.stats = stats ?? null;
     ui.statsError.hidden = true;
   } catch (error) {
@@ -121,7 +125,7 @@ async function loadHistory() {
 /** Time per repository over the range, as the SDK computes it (server or local). */
 async function loadBreakdown() {
   try {
-    const { breakdown } = await ask({ type: "breakdown", days: DAYS });
+    const { breakdown } = await ask({ type: "breakdown", days: state.days });
     state.breakdown = breakdown;
   } catch (error) {
     state.breakdown = { repos: [], source: "local", since_ms: 0, complete: false, error: error.message };
@@ -224,6 +228,20 @@ function runningToday() {
   return runningSecondsSince(state.active, midnight.getTime(), workerNow());
 }
 
+/** The range chosen last time (kept in this page's localStorage), else 30 days. */
+function storedRange() {
+  const days = Number(globalThis.localStorage?.getItem(RANGE_KEY));
+  return RANGES.includes(days) ? days : 30;
+}
+
+function renderRange() {
+  ui.chartHeading.textContent = `Last ${state.days} days`;
+  ui.reposRange.textContent = `last ${state.days} days`;
+  for (const button of ui.range.querySelectorAll("button[data-days]")) {
+    button.setAttribute("aria-pressed", String(Number(button.dataset.days) === state.days));
+  }
+}
+
 function renderStats() {
   const stats = state.stats;
   const extra = runningToday();
@@ -254,7 +272,7 @@ function renderBreakdown() {
     return;
   }
   if (rows.length === 0) {
-    ui.repos.append(make("li", "empty-text", data ? "No time tracked in the last 30 days." : "Loading…"));
+    ui.repos.append(make("li", "empty-text", data ? `No time tracked in the last ${state.days} days.` : "Loading…"));
     return;
   }
   const note = fillBreakdown(ui.repos, rows, TOP_REPOS);
@@ -382,6 +400,21 @@ ui.options.addEventListener("click", async (event) => {
   }
 });
 
+ui.range.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button[data-days]") : null;
+  const days = Number(button?.getAttribute("data-days"));
+  if (!RANGES.includes(days) || days === state.days) return;
+  state.days = days;
+  globalThis.localStorage?.setItem(RANGE_KEY, String(days));
+  renderRange();
+  state.stats = null;
+  state.breakdown = null;
+  renderStats();
+  renderBreakdown();
+  loadStats();
+  loadBreakdown();
+});
+
 ui.newer.addEventListener("click", () => {
   state.historyOffset = Math.max(0, state.historyOffset - PAGE_SIZE);
   loadHistory();
@@ -449,6 +482,7 @@ function connectLive() {
   });
 }
 
+renderRange();
 connectLive();
 setInterval(tick, 1_000);
 setInterval(poll, POLL_MS);

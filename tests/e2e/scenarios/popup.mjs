@@ -50,4 +50,24 @@ export async function run(ctx) {
   assert(await byTestId(popup, "offline-note").isHidden(), "the popup says offline while the backend is reachable");
   assert(await byTestId(popup, "sign-in").isHidden(), "the popup asks to sign in although signed in");
   await ctx.screenshot(popup, "popup-online.png");
+
+  // The range: 7 and 90 days redraw the chart with as many days and the SDK's totals for
+  // them; the choice is kept for the next opening.
+  const days = () => popup.locator("#chart .chart-day").count();
+  assert((await days()) === 30, `the chart shows ${await days()} days, not 30`);
+  for (const range of [7, 90]) {
+    await byTestId(popup, `range-${range}`).click();
+    await waitFor(`a ${range}-day chart`, async () => (await days()) === range, { timeoutMs: 10_000 });
+    const stats = await browser.sw(async (d) => (await globalThis.worktime.sdk()).stats(d), range);
+    assert(stats.days.length === range && stats.session_count === 2, `stats(${range}): ${JSON.stringify(stats).slice(0, 200)}`);
+    await waitFor(`the ${range}-day total`, async () =>
+      (await byTestId(popup, "range-total").innerText()).includes("2 sessions"), { timeoutMs: 10_000 });
+    assert((await popup.locator("#chart-heading").innerText()) === `Last ${range} days`, "the heading did not follow the range");
+    assert((await byTestId(popup, `range-${range}`).getAttribute("aria-pressed")) === "true", "the chosen range is not marked");
+  }
+  await popup.close();
+  const again = await browser.openPopup();
+  await waitFor("the remembered 90-day range", async () => (await again.locator("#chart .chart-day").count()) === 90,
+    { timeoutMs: 10_000 });
+  await again.close();
 }
