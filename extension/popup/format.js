@@ -1,10 +1,9 @@
 // @ts-check
-// Formatting helpers shared by the popup and the options page: durations, timers, dates,
+// Formatting helpers shared by the popup and the options page: durations, timers, dates
+// and times (Intl, in the user's locale),
 // plurals, typed sync failures in words, and technical error text as sentences.
 // Pure functions, no DOM: they run under Node too.
 
-const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const DAY_MS = 86_400_000;
 
 /** "3 changes", "1 change". */
@@ -59,13 +58,28 @@ export function parseDate(text) {
   return { y: Number(match[1]), m: Number(match[2]), d: Number(match[3]) };
 }
 
-/** A calendar date "YYYY-MM-DD" as "Mon 3 Nov" (the weekday of that date, any time zone). */
+/** `Intl.DateTimeFormat` in the user's locale (the browser's), cached per options. */
+const formats = new Map();
+function localized(options) {
+  const key = JSON.stringify(options);
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(undefined, options);
+    formats.set(key, format);
+  }
+  return format;
+}
+
+/**
+ * A calendar date "YYYY-MM-DD" in the user's locale, short: "Mon 3 Nov", "Mon, Nov 3"
+ * (the weekday of that date, whatever the time zone).
+ */
 export function formatDay(text, { weekday = true } = {}) {
   const date = parseDate(text);
   if (!date) return String(text ?? "");
   const utc = new Date(Date.UTC(date.y, date.m - 1, date.d));
-  const day = `${date.d} ${MONTHS[date.m - 1]}`;
-  return weekday ? `${WEEKDAYS[utc.getUTCDay()]} ${day}` : day;
+  const options = { day: "numeric", month: "short", timeZone: "UTC" };
+  return localized(weekday ? { ...options, weekday: "short" } : options).format(utc);
 }
 
 /** The local calendar date of an instant as "YYYY-MM-DD" (in this browser's time zone). */
@@ -84,27 +98,27 @@ export function midnightMs(text, offsetMinutes) {
 }
 
 /**
- * When a session started, short: "Tue 14:05" within the last six days, "3 Nov 14:05"
- * before that, "3 Nov 2024 14:05" in another year. Local time, 24-hour clock.
+ * When a session started, short, in the user's locale: weekday and time within the last
+ * six days, day and month (and the year when it is another) before that.
  */
 export function formatWhen(ms, nowMs = Date.now()) {
   const t = new Date(ms);
   if (Number.isNaN(t.getTime())) return "";
-  const clock = `${String(t.getHours()).padStart(2, "0")}:${String(t.getMinutes()).padStart(2, "0")}`;
+  const clock = { hour: "2-digit", minute: "2-digit" };
   const startOfToday = new Date(nowMs);
   startOfToday.setHours(0, 0, 0, 0);
-  if (ms >= startOfToday.getTime() - 6 * DAY_MS) return `${WEEKDAYS[t.getDay()]} ${clock}`;
-  const day = `${t.getDate()} ${MONTHS[t.getMonth()]}`;
+  if (ms >= startOfToday.getTime() - 6 * DAY_MS) return localized({ weekday: "short", ...clock }).format(t);
   const sameYear = t.getFullYear() === new Date(nowMs).getFullYear();
-  return sameYear ? `${day} ${clock}` : `${day} ${t.getFullYear()} ${clock}`;
+  const day = sameYear ? { day: "numeric", month: "short" } : { day: "numeric", month: "short", year: "numeric" };
+  return localized({ ...day, ...clock }).format(t);
 }
 
-/** A full local date and time for tooltips: "Tue 4 Nov 2025, 14:05". */
+/** A full local date and time for tooltips, in the user's locale: "Tue 4 Nov 2025, 14:05". */
 export function formatDateTime(ms) {
   const t = new Date(ms);
   if (Number.isNaN(t.getTime())) return "";
-  const clock = `${String(t.getHours()).padStart(2, "0")}:${String(t.getMinutes()).padStart(2, "0")}`;
-  return `${WEEKDAYS[t.getDay()]} ${t.getDate()} ${MONTHS[t.getMonth()]} ${t.getFullYear()}, ${clock}`;
+  return localized({ weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" })
+    .format(t);
 }
 
 /** Whether a text reads like something a user should never see (JSON, a stack trace, code). */
