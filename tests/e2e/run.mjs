@@ -29,8 +29,9 @@ import * as webSignIn from "./scenarios/web-sign-in.mjs";
 import * as twoDevices from "./scenarios/two-devices.mjs";
 import * as live from "./scenarios/live.mjs";
 import * as unreadableState from "./scenarios/unreadable-state.mjs";
+import * as contentStorage from "./scenarios/content-storage.mjs";
 
-const SCENARIOS = [tabs, offline, workerRestart, spaNavigation, popup, webSignIn, twoDevices, live, unreadableState];
+const SCENARIOS = [tabs, offline, workerRestart, spaNavigation, popup, webSignIn, twoDevices, live, unreadableState, contentStorage];
 
 function withTimeout(promise, ms, name) {
   let timer;
