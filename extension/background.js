@@ -237,9 +237,14 @@ self.addEventListener("online", () => sdk().then((worktime) => worktime.onOnline
 globalThis.worktime = { sdk, evaluate, settings, settingsChanged: () => answer({ type: "settingsChanged" }) };
 
 // The saved state holds the JWT: content scripts (on github.com) may not read storage at
-// all; only the extension's own pages and this worker can. Chrome keeps the setting.
-chrome.storage.local.setAccessLevel({ accessLevel: "TRUSTED_CONTEXTS" })
-  .catch((error) => console.warn("WorkTime: storage access level:", error));
+// all; only the extension's own pages and this worker can. Chrome keeps the setting. (A
+// Chrome without it for storage.local leaves the default: no listener may be lost to it.)
+try {
+  chrome.storage.local.setAccessLevel?.({ accessLevel: "TRUSTED_CONTEXTS" })
+    ?.catch((error) => console.warn("WorkTime: storage access level:", error));
+} catch (error) {
+  console.warn("WorkTime: storage access level:", error);
+}
 
 // A (re)started worker drops alarms an older version armed, looks at the browser, and
 // arms the SDK's alarm again.
