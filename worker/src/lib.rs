@@ -7,6 +7,7 @@
 //! [`scheduled`] runs the abandon job and forgets expired sign-out records and old op ids.
 
 mod abandon;
+mod account;
 mod auth;
 mod cors;
 mod d1;

@@ -12,7 +12,8 @@
 //!   user `{"type":"changed","at":…,"device_id":…}` — nothing the user's own token could
 //!   not read.
 //! - Sign-out closes the sign-in's sockets, sign-out everywhere all sockets of older
-//!   claims versions, with close code `CLOSE_SIGNED_OUT` (4001).
+//!   claims versions, with close code `CLOSE_SIGNED_OUT` (4001); deleting the account
+//!   closes every socket and forgets the hub's tickets.
 //!
 //! Live is best-effort on top of the API: every call here logs and swallows failures, so
 //! writes commit and the API answers whether or not the hub is reachable.
@@ -56,6 +57,8 @@ pub enum Revocation {
     SignIn(String),
     /// Those whose claims version is below this one.
     Before(i64),
+    /// All of them, and every unused ticket: the account was deleted.
+    Account,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -119,6 +122,9 @@ impl DurableObject for LiveHub {
             }
             "/revoke" => {
                 let revocation: Revocation = req.json().await?;
+                if matches!(revocation, Revocation::Account) {
+                    self.state.storage().delete_all().await?;
+                }
                 for socket in self.state.get_websockets() {
                     let Ok(Some(bound)) = socket.deserialize_attachment::<Attachment>() else {
                         continue;
@@ -126,6 +132,7 @@ impl DurableObject for LiveHub {
                     let revoked = match &revocation {
                         Revocation::SignIn(sid) => bound.sid == *sid,
                         Revocation::Before(version) => bound.ver < *version,
+                        Revocation::Account => true,
                     };
                     if revoked {
                         let _ = socket.close(Some(CLOSE_SIGNED_OUT), Some("signed out"));

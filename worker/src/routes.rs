@@ -12,7 +12,7 @@ use crate::ratelimit::{Gate, Limiter};
 use crate::request::{ApiError, Handled};
 use crate::standing::authenticate;
 use crate::writes::Writer;
-use crate::{auth, cors, env, health, live, respond, sessions, stats, sync};
+use crate::{account, auth, cors, env, health, live, respond, sessions, stats, sync};
 
 /// The committed OpenAPI document, generated from the wire contract.
 const OPENAPI_JSON: &str = include_str!("../../crates/api/openapi.json");
@@ -150,6 +150,8 @@ async fn api_route(
         ApiRoute::StatsRepo { owner, name } => {
             stats::repo(req, db, user_id, &owner, &name, now).await
         }
+        ApiRoute::Export => account::export(req, db, user_id).await,
+        ApiRoute::DeleteAccount => account::delete(&writer).await,
     };
     gate.admit().await?;
     answer

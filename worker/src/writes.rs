@@ -73,6 +73,10 @@ pub async fn apply(w: &Writer<'_>, ops: &[SyncOp], logging: Logging) -> Handled<
     for attempt in 1..=ATTEMPTS {
         let (known, version, nearby) =
             read_known(db, user_id, ops, logging, around, limits).await?;
+        if version < 0 {
+            // The account was deleted since the token was checked: nothing to write to.
+            return Err(ApiError::unauthorized());
+        }
         let (plan, sessions) = sync_plan::plan(ops, known, now, limits, logging);
         // Over the rate limit: nothing is written (the limiter ran during the read).
         w.gate.admit().await?;

@@ -5,6 +5,7 @@
 //! error-code-to-status table. With the `openapi` feature the types also describe
 //! themselves, and [`openapi::document`] renders the OpenAPI 3.1 document.
 
+pub mod account;
 pub mod auth;
 pub mod error;
 pub mod health;

@@ -9,6 +9,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::account::{AccountDeleted, AccountExport, DeletedRows, ExportFormat, ExportedUser};
 use crate::auth::{AuthResponse, CallbackRequest, SignOutScope, SignedOut, User};
 use crate::error::{ErrorBody, ErrorCode, ErrorDetail};
 use crate::health::{HealthResponse, HealthStatus};
@@ -37,14 +38,15 @@ pub fn document() -> String {
     paths(
         health, openapi_json, login, callback, refresh, logout, logout_all, list_sessions,
         start_session, stop_session, end_session, heartbeat, sync, stats_daily, stats_repo,
-        live_ticket, live
+        live_ticket, live, export, delete_account
     ),
     components(schemas(
         ErrorBody, ErrorDetail, ErrorCode, HealthResponse, HealthStatus, CallbackRequest, User,
         AuthResponse, Session, SessionStatus, SessionList, StartSessionRequest,
         EndSessionRequest, StopSessionRequest, HeartbeatRequest, SyncRequest, SyncOp, OpType, SyncResponse,
         OpResult, OpStatus, DailyStats, DayTotals, RepoStats, PrTotals, SignedOut, SignOutScope,
-        LiveTicket, LiveMessage
+        LiveTicket, LiveMessage, AccountExport, ExportedUser, ExportFormat, AccountDeleted,
+        DeletedRows
     )),
     modifiers(&BearerAuth),
 )]
@@ -256,6 +258,33 @@ fn live_ticket() {}
         (status = 503, description = "Live updates are unavailable; poll instead", body = ErrorBody),
     ))]
 fn live() {}
+
+#[utoipa::path(get, path = "/api/export", tag = "account", security(("jwt" = [])),
+    params(
+        ("format" = Option<ExportFormat>, Query, description = "`json` (default): the account and the sessions; `csv`: the sessions only"),
+        ("cursor" = Option<String>, Query, description = "The previous page's `next_cursor` (JSON) or `Link: rel=\"next\"` (CSV); absent: the first page"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Sessions per page, default and at most 1000"),
+    ),
+    responses(
+        (status = 200, description = "One page of the caller's data, sessions oldest first. `Content-Disposition: attachment` (worktime-export.json or .csv); when more sessions follow, JSON has `next_cursor` and both formats a `Link: <…>; rel=\"next\"` header. CSV: RFC 4180, a header row on every page",
+            content((AccountExport = "application/json"), (String = "text/csv")),
+            headers(
+                ("Content-Disposition" = String, description = "attachment; filename=\"worktime-export.json\" (or .csv)"),
+                ("Link" = String, description = "The next page, when there is one: <URL>; rel=\"next\""),
+            )),
+        (status = 400, description = "Unknown `format`, malformed `cursor` or `limit`, or an unknown parameter", body = ErrorBody),
+        (status = 401, description = "Missing, invalid, expired or revoked token, or a deleted account", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ))]
+fn export() {}
+
+#[utoipa::path(delete, path = "/api/account", tag = "account", security(("jwt" = [])),
+    responses(
+        (status = 200, description = "The account and every row of it are deleted in one transaction, its key-value entries removed, its live sockets closed (4001); every token of it gets 401 from now on. Signing in again creates a new, empty account", body = AccountDeleted),
+        (status = 401, description = "Missing, invalid, expired or revoked token, or an account already deleted", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ))]
+fn delete_account() {}
 
 #[cfg(test)]
 mod tests {

@@ -36,6 +36,10 @@ pub const STATS_REPO: &str = "/api/stats/repo/{owner}/{name}";
 pub const LIVE_TICKET: &str = "/api/live/ticket";
 /// The live WebSocket (`?ticket=`): a message whenever another write of the user commits.
 pub const LIVE: &str = "/api/live";
+/// All the caller's data: the account and every session (JSON or CSV, paged).
+pub const EXPORT: &str = "/api/export";
+/// The caller's account: `DELETE` removes it and everything of theirs.
+pub const ACCOUNT: &str = "/api/account";
 
 /// Every path template, for route tables and the OpenAPI freshness test.
 pub const ALL: &[&str] = &[
@@ -56,6 +60,8 @@ pub const ALL: &[&str] = &[
     STATS_REPO,
     LIVE_TICKET,
     LIVE,
+    EXPORT,
+    ACCOUNT,
 ];
 
 /// `/api/sessions/{id}/end` for `id`.

@@ -44,6 +44,8 @@ pub enum ApiRoute {
     StatsDaily,
     StatsRepo { owner: String, name: String },
     LiveTicket,
+    Export,
+    DeleteAccount,
 }
 
 /// Why no endpoint answers.
@@ -82,6 +84,8 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, RouteError> {
         (paths::STATS_REPO, "GET") => {
             Route::Api(ApiRoute::StatsRepo { owner: param(0), name: param(1) })
         }
+        (paths::EXPORT, "GET") => Route::Api(ApiRoute::Export),
+        (paths::ACCOUNT, "DELETE") => Route::Api(ApiRoute::DeleteAccount),
         // A known path with a method it does not take (methods are strings: this arm is
         // the only wildcard, and it can only refuse).
         _ => return Err(RouteError::MethodNotAllowed),
@@ -147,6 +151,28 @@ mod tests {
             }))
         );
         assert_eq!(resolve("GET", "/api/sessions"), Ok(Route::Api(ApiRoute::ListSessions)));
+        assert_eq!(resolve("GET", "/api/export"), Ok(Route::Api(ApiRoute::Export)));
+        assert_eq!(resolve("DELETE", "/api/account"), Ok(Route::Api(ApiRoute::DeleteAccount)));
+    }
+
+    #[test]
+    fn the_account_routes_take_only_their_method() {
+        for method in ["GET", "POST", "PATCH", "PUT"] {
+            assert_eq!(
+                resolve(method, "/api/account"),
+                Err(RouteError::MethodNotAllowed),
+                "{method}"
+            );
+        }
+        for method in ["POST", "DELETE", "PATCH"] {
+            assert_eq!(
+                resolve(method, "/api/export"),
+                Err(RouteError::MethodNotAllowed),
+                "{method}"
+            );
+        }
+        assert_eq!(resolve("DELETE", "/api/account/"), Err(RouteError::NotFound));
+        assert_eq!(resolve("GET", "/api/export.csv"), Err(RouteError::NotFound));
     }
 
     #[test]
@@ -188,9 +214,13 @@ mod tests {
         ] {
             assert_eq!(group(method, path), "auth", "{path}");
         }
-        for (method, path) in
-            [("POST", paths::SYNC), ("POST", paths::LIVE_TICKET), ("GET", paths::STATS_DAILY)]
-        {
+        for (method, path) in [
+            ("POST", paths::SYNC),
+            ("POST", paths::LIVE_TICKET),
+            ("GET", paths::STATS_DAILY),
+            ("GET", paths::EXPORT),
+            ("DELETE", paths::ACCOUNT),
+        ] {
             assert_eq!(group(method, path), "api", "{path}");
         }
     }

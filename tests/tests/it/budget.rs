@@ -6,12 +6,14 @@
 
 use serde_json::{json, Value};
 use worktime_api::paths::{
-    session_end, stats_repo, AUTH_REFRESH, HEALTH, LIVE_TICKET, SESSIONS, SESSIONS_START,
-    STATS_DAILY, SYNC,
+    session_end, stats_repo, ACCOUNT, AUTH_LOGOUT, AUTH_REFRESH, EXPORT, HEALTH, LIVE_TICKET,
+    SESSIONS, SESSIONS_START, STATS_DAILY, SYNC,
 };
 use worktime_api::sync::{OpStatus, SyncResponse, MAX_OPS};
 use worktime_tests::model::assert_daily_matches;
-use worktime_tests::{authed, call, new_user, now_s_ms, rfc3339, uuid, Answer, HOUR_MS, MINUTE_MS};
+use worktime_tests::{
+    authed, call, new_user, now_s_ms, rfc3339, sign_in, uuid, Answer, HOUR_MS, MINUTE_MS,
+};
 
 const BUDGET: u32 = 50;
 
@@ -100,12 +102,53 @@ fn every_route_at_its_worst_stays_within_50_statements() {
         ("GET", format!("{SESSIONS}?limit=100")),
         ("POST", AUTH_REFRESH.to_owned()),
         ("POST", LIVE_TICKET.to_owned()),
+        ("GET", format!("{EXPORT}?limit=1000")),
+        ("GET", format!("{EXPORT}?format=csv&limit=1000")),
     ] {
         let answer = authed(method, &path, &user.jwt, None);
         assert_eq!(answer.status, 200, "{path}: {}", answer.body);
         within_budget(&path, &answer);
     }
     within_budget("health", &call("GET", HEALTH, &[], None));
+}
+
+#[test]
+fn the_account_routes_cost_a_fixed_few_statements_whatever_the_user_holds() {
+    let user = new_user();
+    let now = now_s_ms();
+    // A full sync of sessions spread over days (rows in sessions, both statistics tables
+    // and the op log), a running session, a revoked sign-in.
+    let mut ops: Vec<Value> = Vec::new();
+    for i in 0..(MAX_OPS / 2) as i64 {
+        let (id, device) = (uuid(), uuid());
+        let start = now - (i + 1) * 7 * HOUR_MS;
+        ops.push(json!({"op_id": uuid(), "type": "start", "session_id": id, "repo_owner": "octo",
+            "repo_name": format!("r{}", i % 5), "pr_number": i + 1, "start_time": rfc3339(start), "device_id": device}));
+        ops.push(json!({"op_id": uuid(), "type": "end", "session_id": id,
+            "end_time": rfc3339(start + 6 * HOUR_MS), "device_id": device}));
+    }
+    let synced = authed("POST", SYNC, &user.jwt, Some(&json!({ "ops": ops })));
+    assert_eq!(synced.status, 200, "{}", synced.body);
+    let body = json!({"id": uuid(), "repo_owner": "octo", "repo_name": "run", "pr_number": 1});
+    assert_eq!(authed("POST", SESSIONS_START, &user.jwt, Some(&body)).status, 201);
+    let second = sign_in(user.github_id, &user.login);
+    assert_eq!(authed("POST", AUTH_LOGOUT, &second.jwt, None).status, 200);
+    // The export: the account and one page, one round trip (+1 for the token's standing
+    // when not cached), the same on a later page.
+    let first = authed("GET", &format!("{EXPORT}?limit=10"), &user.jwt, None);
+    assert_eq!(first.status, 200, "{}", first.body);
+    let (statements, round_trips) = within_budget("export, first page", &first);
+    assert!(statements <= 3 && round_trips <= 2, "{:?}", first.header("Server-Timing"));
+    let cursor = first.json()["next_cursor"].as_str().expect("a next page").to_owned();
+    let later = authed("GET", &format!("{EXPORT}?limit=1000&cursor={cursor}"), &user.jwt, None);
+    assert_eq!(later.status, 200, "{}", later.body);
+    assert!(within_budget("export, a later page", &later).0 <= 3);
+    // The deletion: one batch of six statements (+1 for the standing).
+    let deleted = authed("DELETE", ACCOUNT, &user.jwt, None);
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    let (statements, round_trips) = within_budget("account deletion", &deleted);
+    assert!(statements <= 7 && round_trips <= 2, "{:?}", deleted.header("Server-Timing"));
+    println!("account deletion: {} rows written", d1_figure(&deleted, "rows-written"));
 }
 
 #[test]

@@ -14,9 +14,9 @@ use worktime_tests::{
     assert_error, authed, base_url, call, new_user, now_s_ms, rfc3339, uuid, MINUTE_MS,
 };
 
-type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocket<MaybeTlsStream<TcpStream>>;
 
-fn ticket(jwt: &str) -> String {
+pub(crate) fn ticket(jwt: &str) -> String {
     let answer = authed("POST", LIVE_TICKET, jwt, None);
     assert_eq!(answer.status, 200, "{}", answer.body);
     answer.parse::<LiveTicket>().ticket
@@ -27,7 +27,7 @@ fn ws_url(ticket: &str) -> String {
 }
 
 /// Opens the socket; `Err(status)` when the upgrade is refused.
-fn open(ticket: &str) -> Result<Socket, u16> {
+pub(crate) fn open(ticket: &str) -> Result<Socket, u16> {
     match tungstenite::connect(ws_url(ticket)) {
         Ok((socket, _)) => {
             if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
@@ -59,7 +59,7 @@ fn next_text(socket: &mut Socket, limit: Duration) -> Option<Value> {
 }
 
 /// The close code the server sends within `limit`.
-fn close_code(socket: &mut Socket, limit: Duration) -> Option<u16> {
+pub(crate) fn close_code(socket: &mut Socket, limit: Duration) -> Option<u16> {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         match socket.read() {

@@ -1,5 +1,6 @@
 //! One integration-test binary against the worker under `wrangler dev`.
 
+mod account;
 mod auth;
 mod budget;
 mod cors;
@@ -14,6 +15,7 @@ mod revocation;
 mod routing;
 mod sessions;
 mod sessions_input;
+mod state;
 mod stats;
 mod stats_random;
 mod sync;

@@ -10,7 +10,9 @@
 //! - [`stats`]: the statistics — `daily_stats` buckets and their `hourly_stats` rollup
 //!   (written by the ledger, read per day) and per-PR totals;
 //! - [`ledger`]: the ledger version, the write batch's fence and its delta statements;
-//! - [`ops`]: the `sync_ops` log of applied op ids.
+//! - [`ops`]: the `sync_ops` log of applied op ids;
+//! - [`account`]: the account as a whole — a data export's page, and the deletion of the
+//!   user's rows from every table (the one list of the tables keyed by user).
 //!
 //! The statements of a batch (the write path's first read and its one fenced write, a
 //! list's count and page) are returned prepared for the caller to batch, each with a
@@ -22,6 +24,7 @@
 //! as one JSON parameter ([`json`], read with `json_each`), so one statement writes any
 //! number of rows within D1's 100 parameters.
 
+pub mod account;
 pub mod ledger;
 pub mod ops;
 pub mod sessions;

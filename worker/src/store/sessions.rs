@@ -169,6 +169,27 @@ pub async fn list(
     Ok(Page { total: total.unwrap_or(0), sessions })
 }
 
+/// The lowest `(start_ms, id)` an export page can start after: below every stored start.
+pub const EXPORT_START: (i64, &str) = (-9_007_199_254_740_991, "");
+
+/// At most `limit` of the user's sessions after `(start_ms, id)` in the order
+/// `(start_ms, id)`, oldest first (read with [`read_sessions`]): one range of the
+/// `(user_id, start_ms)` index, a data export's page; the next page starts after its last
+/// row.
+pub fn export_page(
+    db: &Db,
+    user_id: i64,
+    (after_start_ms, after_id): (i64, &str),
+    limit: i64,
+) -> Result<D1PreparedStatement> {
+    db.prepare(format!(
+        "SELECT {SESSION_COLUMNS} FROM time_sessions WHERE user_id = ?1 \
+         AND (start_ms > ?2 OR (start_ms = ?2 AND id > ?3)) \
+         ORDER BY start_ms, id LIMIT ?4"
+    ))
+    .bind(&[num(user_id), num(after_start_ms), text(after_id), num(limit)])
+}
+
 /// The users with an active session silent since before `cutoff_ms`.
 pub struct SilentUsers {
     /// At most the `limit` asked for, the users silent longest first.

@@ -5,7 +5,8 @@
 //! Each function here is one statement in one round trip.
 
 use serde::Deserialize;
-use worker::Result;
+use worker::{D1PreparedStatement, D1Result, Result};
+use worktime_api::account::ExportedUser;
 use worktime_core::jwt::Standing;
 
 use super::{num, text, text_or_null};
@@ -58,6 +59,41 @@ pub async fn upsert(db: &Db, github: &GitHubUser) -> Result<Option<Account>> {
             text_or_null(github.avatar_url.as_deref()),
         ])?;
     Ok(db.first::<AccountRow>(upsert).await?.map(AccountRow::into_account))
+}
+
+/// The account as a data export shows it (read with [`read_exported`]): everything but
+/// the claims and ledger versions.
+pub fn exported(db: &Db, user_id: i64) -> Result<D1PreparedStatement> {
+    db.prepare(
+        "SELECT id, github_user_id, github_username, email, avatar_url, \
+         strftime('%Y-%m-%dT%H:%M:%SZ', created_at) AS created_at, \
+         strftime('%Y-%m-%dT%H:%M:%SZ', last_active) AS last_active FROM users WHERE id = ?1",
+    )
+    .bind(&[num(user_id)])
+}
+
+#[derive(Deserialize)]
+struct ExportedRow {
+    id: f64,
+    github_user_id: String,
+    github_username: String,
+    email: Option<String>,
+    avatar_url: Option<String>,
+    created_at: Option<String>,
+    last_active: Option<String>,
+}
+
+/// The account in the result of [`exported`]; `None` when the user no longer exists.
+pub fn read_exported(result: &D1Result) -> Result<Option<ExportedUser>> {
+    Ok(result.results::<ExportedRow>()?.into_iter().next().map(|row| ExportedUser {
+        id: row.id as i64,
+        github_user_id: row.github_user_id,
+        username: row.github_username,
+        email: row.email,
+        avatar_url: row.avatar_url,
+        created_at: row.created_at,
+        last_active: row.last_active,
+    }))
 }
 
 /// Marks `user_id` active now; `None` when the user no longer exists.
