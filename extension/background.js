@@ -152,6 +152,11 @@ async function handle(worktime, message) {
       return { history: await worktime.history(Number(message.limit) || 50, Number(message.offset) || 0) };
     case "breakdown":
       return { breakdown: await worktime.breakdown(Number(message.days) || 30) };
+    case "export":
+      return { text: await worktime.exportData(message.format === "csv" ? "csv" : "json") };
+    case "deleteAccount":
+      await worktime.deleteAccount();
+      return { status: worktime.status() };
     case "signIn":
       return signIn();
     case "signOut":

@@ -176,4 +176,48 @@ form.addEventListener("input", (event) => {
   if ([].concat(still ?? []).length === 0) setError(name, null);
 });
 
+// --- your data: export and account deletion, done by the SDK in the service worker ---
+
+const dataNote = $("data-note");
+const dataError = $("data-error");
+
+function dataMessage(note, error) {
+  dataNote.textContent = note ?? "";
+  dataNote.hidden = !note;
+  dataError.textContent = error ?? "";
+  dataError.hidden = !error;
+}
+
+/** Asks the SDK for every page of the export and saves it as one file. */
+async function download(format) {
+  dataMessage("Preparing your download…", null);
+  try {
+    const { text } = await ask({ type: "export", format }, { timeoutMs: 120_000 });
+    const type = format === "csv" ? "text/csv;charset=utf-8" : "application/json";
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([text], { type }));
+    link.download = `worktime-export.${format}`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    dataMessage("Downloaded.", null);
+  } catch (error) {
+    dataMessage(null, `The download failed: ${error?.message ?? error}`);
+  }
+}
+
+$("export-json").addEventListener("click", () => download("json"));
+$("export-csv").addEventListener("click", () => download("csv"));
+$("delete-account").addEventListener("click", async () => {
+  const sure = confirm("Delete your WorkTime account? Your sessions and statistics are removed from the "
+    + "server and from this browser, and you are signed out everywhere. This cannot be undone.");
+  if (!sure) return;
+  dataMessage("Deleting your account…", null);
+  try {
+    await ask({ type: "deleteAccount" }, { timeoutMs: 30_000 });
+    dataMessage("Your account and its data are deleted.", null);
+  } catch (error) {
+    dataMessage(null, `Your account was not deleted: ${error?.message ?? error}`);
+  }
+});
+
 load();

@@ -30,8 +30,9 @@ import * as twoDevices from "./scenarios/two-devices.mjs";
 import * as live from "./scenarios/live.mjs";
 import * as unreadableState from "./scenarios/unreadable-state.mjs";
 import * as contentStorage from "./scenarios/content-storage.mjs";
+import * as yourData from "./scenarios/your-data.mjs";
 
-const SCENARIOS = [tabs, offline, workerRestart, spaNavigation, popup, webSignIn, twoDevices, live, unreadableState, contentStorage];
+const SCENARIOS = [tabs, offline, workerRestart, spaNavigation, popup, webSignIn, twoDevices, live, unreadableState, contentStorage, yourData];
 
 function withTimeout(promise, ms, name) {
   let timer;

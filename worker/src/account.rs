@@ -4,8 +4,7 @@
 
 use worker::{Date, Request, Response};
 use worktime_api::account::{
-    AccountDeleted, AccountExport, ExportFormat, EXPORT_CSV_COLUMNS, EXPORT_FORMAT_VERSION,
-    EXPORT_MAX_LIMIT,
+    AccountDeleted, AccountExport, ExportFormat, EXPORT_FORMAT_VERSION, EXPORT_MAX_LIMIT,
 };
 use worktime_api::sessions::Session;
 use worktime_api::{paths, ErrorCode};
@@ -62,7 +61,7 @@ pub async fn export(req: &Request, db: &Db, user_id: i64) -> Handled<Response> {
             respond::private_json(200, &body)?
         }
         ExportFormat::Csv => {
-            let mut response = Response::ok(csv(&sessions))?;
+            let mut response = Response::ok(worktime_core::export::csv(&sessions))?;
             response.headers_mut().set("Content-Type", "text/csv; charset=utf-8")?;
             response.headers_mut().set("Cache-Control", "private, no-store")?;
             response
@@ -108,50 +107,6 @@ fn next_url(format: &str, cursor: &str, limit: i64) -> Handled<String> {
         .append_pair("limit", &limit.to_string())
         .append_pair("cursor", cursor);
     Ok(format!("{}?{}", url.path(), url.query().unwrap_or_default()))
-}
-
-/// The sessions as RFC 4180 CSV: a header row of `EXPORT_CSV_COLUMNS`, one row per
-/// session, CRLF line ends; absent values are empty fields.
-fn csv(sessions: &[Session]) -> String {
-    let mut out = String::new();
-    row(&mut out, EXPORT_CSV_COLUMNS.iter().map(|c| (*c).to_owned()));
-    for s in sessions {
-        let opt = |v: Option<String>| v.unwrap_or_default();
-        row(
-            &mut out,
-            [
-                s.id.clone(),
-                s.device_id.clone(),
-                s.repo_owner.clone(),
-                s.repo_name.clone(),
-                s.pr_number.to_string(),
-                s.start_time.clone(),
-                opt(s.end_time.clone()),
-                opt(s.duration_seconds.map(|d| d.to_string())),
-                s.status.as_str().to_owned(),
-                s.last_heartbeat.clone(),
-                opt(s.tz_offset_minutes.map(|t| t.to_string())),
-            ]
-            .into_iter(),
-        );
-    }
-    out
-}
-
-fn row(out: &mut String, fields: impl Iterator<Item = String>) {
-    for (i, field) in fields.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if field.contains([',', '"', '\r', '\n']) {
-            out.push('"');
-            out.push_str(&field.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(&field);
-        }
-    }
-    out.push_str("\r\n");
 }
 
 /// `DELETE /api/account`: the caller's key-value entries, then every row of theirs in

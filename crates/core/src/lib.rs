@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod cors;
+pub mod export;
 pub mod health;
 pub mod jwt;
 pub mod overlap;

@@ -6,6 +6,7 @@
 //! `fetch` (gloo-net, so it works in a service worker without `window`), and every value
 //! crossing into JavaScript is a typed object described in the `.d.ts`.
 
+mod account;
 mod error;
 mod http;
 mod inner;

@@ -29,10 +29,10 @@ use crate::{live, platform, transport, views};
 /// The SDK object; see the module docs and the `.d.ts`.
 #[wasm_bindgen]
 pub struct WorkTime {
-    inner: Rc<Inner>,
+    pub(crate) inner: Rc<Inner>,
 }
 
-fn js_error(message: impl std::fmt::Display) -> JsValue {
+pub(crate) fn js_error(message: impl std::fmt::Display) -> JsValue {
     JsError::new(&message.to_string()).into()
 }
 

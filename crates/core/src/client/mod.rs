@@ -175,6 +175,20 @@ impl Engine {
         true
     }
 
+    /// The server deleted the account (`DELETE /api/account` answered 2xx): everything
+    /// this engine holds of it goes — the token and user, the queued ops (they belonged to
+    /// the deleted account), the history, the rejections and the round. The device id
+    /// (this installation's, not the user's) and the configuration stay.
+    pub fn forget_account(&mut self) {
+        let device_id = self.state.tracker.device_id.take();
+        let config = self.state.config.clone();
+        let next_request_id = self.state.next_request_id;
+        self.state = State::new(config);
+        self.state.tracker.device_id = device_id;
+        self.state.next_request_id = next_request_id;
+        self.in_flight = None;
+    }
+
     /// Forgets the token and the user and stops the running round.
     ///
     /// The queue is KEPT: ops recorded so far (and tracking while signed out) are sent

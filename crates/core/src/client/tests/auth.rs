@@ -261,3 +261,21 @@ fn a_sign_in_answer_installs_its_token_and_starts_a_round() {
     assert!(status.signed_in && status.round_reason == Some(SyncReason::SignIn));
     assert_eq!(engine.poll_transmit(now(T0)).and_then(|t| t.bearer).as_deref(), Some("jwt-9"));
 }
+
+#[test]
+fn a_deleted_account_leaves_nothing_but_the_installation() {
+    let mut engine = signed_in();
+    engine.adopt_device_id(&uuid(77)).expect("device id");
+    queue_sessions(&mut engine, T0, 2);
+    start(&mut engine, T0 + 1_000, 9);
+    let sent = poll(&mut engine, T0 + 1_000);
+    engine.forget_account();
+    let status = engine.status(now(T0 + 2_000));
+    assert_eq!((status.pending_count, status.signed_in, status.user), (0, false, None));
+    assert!(engine.history(10, 0).is_empty() && engine.active_session().is_none());
+    assert_eq!(engine.device_id(), Some(uuid(77).as_str()), "the installation keeps its id");
+    // The answer to a request sent before is ignored, and nothing is sent any more.
+    engine.handle_response(now(T0 + 2_000), sent.id, all_applied(&sent));
+    assert_eq!(engine.poll_transmit(now(T0 + 3_000)), None);
+    assert!(engine.snapshot().contains(&uuid(77)));
+}
