@@ -96,13 +96,12 @@ pub fn check_idle_minutes(input: &str) -> Result<u32, String> {
         return Err("Enter whole minutes, for example 5.".into());
     }
     let minutes = whole.trim_start_matches('0');
-    let in_range = minutes.len() <= 2
-        && minutes.parse::<u32>().unwrap_or(0) >= MIN_IDLE_MINUTES
-        && minutes.parse::<u32>().unwrap_or(0) <= MAX_IDLE_MINUTES;
-    if !in_range {
+    // At most two digits: no overflow, and anything longer is out of range anyway.
+    let minutes: u32 = if minutes.len() <= 2 { minutes.parse().unwrap_or(0) } else { u32::MAX };
+    if !(MIN_IDLE_MINUTES..=MAX_IDLE_MINUTES).contains(&minutes) {
         return Err(format!("Choose {range} minutes."));
     }
-    Ok(minutes.parse().unwrap_or(DEFAULT_IDLE_MINUTES))
+    Ok(minutes)
 }
 
 #[cfg(test)]

@@ -35,7 +35,11 @@ impl WorkTime {
             for _ in 0..MAX_EXPORT_PAGES {
                 let path = match &cursor {
                     Some(cursor) => {
-                        format!("{}?format=json&cursor={}", paths::EXPORT, encode(cursor))
+                        format!(
+                            "{}?format=json&cursor={}",
+                            paths::EXPORT,
+                            String::from(js_sys::encode_uri_component(cursor))
+                        )
                     }
                     None => format!("{}?format=json", paths::EXPORT),
                 };
@@ -106,16 +110,4 @@ impl Inner {
             }
         }
     }
-}
-
-/// Percent-encodes a cursor for the query string.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -95,7 +95,8 @@ pub async fn breakdown(context: &Context, days: u32) -> Breakdown {
     let since_ms = stats::local_range(now, days, context.tz_offset_minutes).from_ms;
     let limit = worktime_api::sessions::LIST_MAX_LIMIT;
     let mut entries: Vec<HistoryEntry> = Vec::new();
-    let mut complete = true;
+    // Complete once a page reaches the range's start or the history's end.
+    let mut complete = false;
     let mut source = Source::Server;
     for page in 0..BREAKDOWN_MAX_PAGES {
         let Some(mut read) = server_page(context, limit, page * limit).await else {
@@ -107,9 +108,9 @@ pub async fn breakdown(context: &Context, days: u32) -> Breakdown {
         let total = read.total;
         entries.append(&mut read.sessions);
         if last || entries.len() as i64 >= total {
+            complete = true;
             break;
         }
-        complete = page + 1 < BREAKDOWN_MAX_PAGES;
     }
     if source == Source::Local {
         entries = context.local.iter().map(HistoryEntry::from_local).collect();

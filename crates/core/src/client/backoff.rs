@@ -57,14 +57,9 @@ impl Retry {
         *self = Retry::default();
     }
 
-    /// Whether the round may send at `now`. A deadline further ahead than any wait the
-    /// engine schedules means the clock went backwards; it is treated as due rather
-    /// than stalling the round.
+    /// Whether the round may send at `now` (see `EngineConfig::deadline_due`).
     pub fn is_due(&self, now: UnixMillis, config: &EngineConfig) -> bool {
-        match self.wait_until_ms {
-            None => true,
-            Some(at) => at <= now.0 || at - now.0 > config.longest_wait_ms(),
-        }
+        self.wait_until_ms.is_none_or(|at| config.deadline_due(at, now.0))
     }
 }
 

@@ -113,4 +113,11 @@ impl EngineConfig {
         let longest_step = self.backoff_steps_ms.iter().copied().max().unwrap_or(0);
         longest_step.max(self.max_retry_after_ms).max(self.send_interval_ms)
     }
+
+    /// Whether a deadline `at` is reached at `now`. One further ahead than the longest
+    /// wait the engine schedules means the clock went backwards: it is due rather than
+    /// stalling.
+    pub(crate) fn deadline_due(&self, at: i64, now: i64) -> bool {
+        at <= now || at - now > self.longest_wait_ms()
+    }
 }

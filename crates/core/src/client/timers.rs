@@ -100,7 +100,7 @@ impl Engine {
     pub fn handle_timeout(&mut self, now: UnixMillis) -> Vec<Timer> {
         let mut fired = Vec::new();
         for (timer, at) in self.timer_table() {
-            if !self.is_due(at, now) {
+            if !self.state.config.deadline_due(at.0, now.0) {
                 continue;
             }
             fired.push(timer);
@@ -120,11 +120,5 @@ impl Engine {
             }
         }
         fired
-    }
-
-    /// Whether a deadline is reached. One further away than the longest wait the engine
-    /// can schedule comes from a clock set back, and is due.
-    fn is_due(&self, at: UnixMillis, now: UnixMillis) -> bool {
-        at.0 <= now.0 || at.0 - now.0 > self.state.config.longest_wait_ms()
     }
 }
