@@ -1,5 +1,5 @@
-//! `/api/sessions*`: start, end, stop, heartbeat and list. Writes are one-op plans on the
-//! same path as `/api/sync` (`writes`).
+//! `/api/sessions*`: start, end, stop, heartbeat, delete and list. Writes are one-op plans
+//! on the same path as `/api/sync` (`writes`).
 
 use worker::{Request, Response};
 use worktime_api::sessions::{
@@ -68,6 +68,21 @@ pub async fn stop(req: &mut Request, w: &Writer<'_>) -> Handled<Response> {
         ..rest_op(OpType::End, active.id)
     };
     one_op(w, op).await
+}
+
+/// `DELETE /api/sessions/{id}`: removes one of the caller's sessions, from whichever
+/// device, running or ended, and its time from the statistics, in one batch. 204 whether
+/// it was there or not (deleting twice changes nothing); another user's id is not there.
+pub async fn delete(w: &Writer<'_>, id: &str) -> Handled<Response> {
+    let ops = [rest_op(OpType::Delete, path_id(id)?)];
+    let mut applied = writes::apply(w, &ops, Logging::Unlogged).await?;
+    writes::announce(w, &ops, &applied);
+    if let Some(error) = applied.results.pop().and_then(|result| result.error) {
+        return Err(ApiError::new(error.code, error.message));
+    }
+    let mut response = Response::empty()?.with_status(204);
+    response.headers_mut().set("Cache-Control", "private, no-store")?;
+    Ok(response)
 }
 
 /// A REST session request as a one-op plan on the sync write path: 201 for a created

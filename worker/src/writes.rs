@@ -3,7 +3,7 @@
 //! Read (one batch: the sessions and op ids the ops name, the active session of each
 //! device they name, the user's ledger version) → decide every op in the core
 //! (`worktime_core::sync_plan`) → read the ended sessions around every session whose end
-//! moves (one batch) and compute what that does to the statistics
+//! moves or that is deleted (one batch) and compute what that does to the statistics
 //! (`worktime_core::overlap::Ledger`) → write it all in one D1 batch, fenced on the
 //! ledger version. A batch whose version moved meanwhile (another device of the user
 //! wrote) fails whole and the request is decided again against fresh rows, so the
@@ -15,9 +15,9 @@ use worker::{console_warn, Env};
 use worktime_api::sessions::SessionStatus;
 use worktime_api::sync::{OpResult, OpType, SyncOp};
 use worktime_api::ErrorCode;
-use worktime_core::overlap::{merged_windows, Ledger, LedgerDelta, Span};
-use worktime_core::sessions::{Ending, Limits, StoredSession};
-use worktime_core::sync_plan::{self, Known, Logging, Plan, Write};
+use worktime_core::overlap::{Ledger, LedgerDelta, Span};
+use worktime_core::sessions::{Limits, StoredSession};
+use worktime_core::sync_plan::{self, Known, Logging, Plan, Rows, Write};
 use worktime_core::time::UnixMillis;
 
 use crate::d1::Db;
@@ -27,7 +27,7 @@ use crate::request::{ApiError, Handled};
 use crate::store::{self, ledger, sessions, spans};
 
 /// Decisions per request before giving up on a user whose devices keep writing: each
-/// costs at most 4 + 1 + 8 statements, so three stay inside the 50 of one invocation.
+/// costs at most 4 + 1 + 9 statements, so three stay inside the 50 of one invocation.
 const ATTEMPTS: u32 = 3;
 
 /// The session limits in force.
@@ -98,8 +98,9 @@ pub async fn apply(w: &Writer<'_>, ops: &[SyncOp], logging: Logging) -> Handled<
 }
 
 /// Writes `plan` and its statistics in one batch, fenced on the ledger `version`
-/// they were decided at: each session once, in its final state; the applied ops; the
-/// ledger delta. At most eight statements, whatever the request. A plan of active
+/// they were decided at: the deleted sessions; each other session once, in its final
+/// state; the applied ops; the ledger delta. At most nine statements, whatever the
+/// request. A plan of active
 /// sessions' heartbeats only is one unfenced statement. `nearby`: the ended sessions read
 /// with the rows; when they cover every moved end, the overlap read is skipped.
 pub async fn commit(
@@ -120,7 +121,7 @@ pub async fn commit(
         db.batch(vec![sessions::heartbeats(db, user_id, &rows.updated)?]).await?;
         return Ok(());
     }
-    let mut delta = statistics(db, user_id, &rows.endings, limits, nearby).await?;
+    let mut delta = statistics(db, user_id, &rows, limits, nearby).await?;
     // The attributed seconds of the sessions written anyway go into their own row's write
     // (one row written, not two); the ledger statement keeps the others.
     let mut attributed = std::collections::BTreeMap::new();
@@ -130,6 +131,11 @@ pub async fn commit(
         }
     }
     let mut statements = Vec::from(ledger::fence(db, user_id, version)?);
+    // First: a session deleted and started again under its id is then inserted afresh,
+    // and a deleted running session frees its device's one active slot.
+    if !rows.deleted.is_empty() {
+        statements.push(sessions::delete(db, user_id, &rows.deleted)?);
+    }
     if !rows.updated.is_empty() {
         statements.push(sessions::update(db, user_id, &rows.updated, &attributed)?);
     }
@@ -151,20 +157,19 @@ pub struct Nearby {
     spans: Vec<Span>,
 }
 
-/// What the moved ends do to attributed seconds and `daily_stats`.
+/// What the moved ends and deletions do to attributed seconds, `daily_stats` and
+/// `hourly_stats`.
 async fn statistics(
     db: &Db,
     user_id: i64,
-    endings: &[&Ending],
+    rows: &Rows<'_>,
     limits: Limits,
     nearby: Option<&Nearby>,
 ) -> worker::Result<LedgerDelta> {
-    let mut delta = LedgerDelta::default();
-    let spans = endings.iter().flat_map(|e| [e.before.span(), e.session.span()]).flatten();
-    let windows = merged_windows(spans.map(|s| (s.start_ms, s.end_ms)));
-    // Zero-length sessions cover no time: nothing to read, nothing to count.
+    let windows = rows.windows();
+    // Zero-length and running sessions cover no time: nothing to read, nothing to count.
     if windows.is_empty() {
-        return Ok(delta);
+        return Ok(LedgerDelta::default());
     }
     let covered =
         |n: &&Nearby| windows.iter().all(|&(from, to)| n.window.0 <= from && to <= n.window.1);
@@ -175,11 +180,7 @@ async fn statistics(
             spans::read_spans(&db.all(query).await?)?
         }
     };
-    let mut ledger = Ledger::new(spans);
-    for ending in endings {
-        ledger.change(ending.before.span().as_ref(), ending.session.span().as_ref(), &mut delta);
-    }
-    Ok(delta)
+    Ok(rows.delta(&mut Ledger::new(spans)))
 }
 
 /// The sessions and applied op ids the ops name, the active session of every device

@@ -19,12 +19,19 @@ pub enum OpType {
     End,
     /// Like `POST /api/sessions/{id}/heartbeat`.
     Heartbeat,
+    /// Like `DELETE /api/sessions/{id}`: the session and its time leave the statistics
+    /// (the seconds it owned go back to the sessions it overlapped). Any device of the
+    /// user may send it, for a running session too: that session's device then gets
+    /// `not_found` for its heartbeats and end. A session that is not there (never synced,
+    /// deleted already, or another user's) is applied all the same, so deleting twice
+    /// changes nothing.
+    Delete,
 }
 
 /// One operation. `session_id` names the session for every type; the other fields are
 /// those of the matching endpoint (`start`: repo_owner, repo_name, pr_number, start_time?,
-/// tz_offset_minutes?; `end`: end_time?; `heartbeat`: at?). Fields of another type are
-/// rejected. `device_id` may accompany every type: it names the device that recorded the
+/// tz_offset_minutes?; `end`: end_time?; `heartbeat`: at?; `delete`: none). Fields of
+/// another type are rejected. `device_id` may accompany every type: it names the device that recorded the
 /// session (a start) or that asks (an end or heartbeat, which only that device may send).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

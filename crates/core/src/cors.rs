@@ -4,7 +4,7 @@
 //! (never `*`), always with `Vary: Origin` so caches keep per-origin answers apart.
 
 /// Methods the API answers to cross-origin callers.
-pub const ALLOWED_METHODS: &str = "GET, POST, PATCH, OPTIONS";
+pub const ALLOWED_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
 /// Request headers cross-origin callers may send.
 pub const ALLOWED_HEADERS: &str = "Authorization, Content-Type";
 /// How long a browser may cache a preflight answer, in seconds.

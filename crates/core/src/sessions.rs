@@ -10,7 +10,9 @@
 //! the new start but never before that session's own start. Ends and heartbeats are
 //! accepted only from the session's own device: no request of one device ends, shortens
 //! or alters another device's session. Overlaps between devices are resolved in the
-//! statistics (`crate::overlap`), never by cutting sessions.
+//! statistics (`crate::overlap`), never by cutting sessions. The one exception is the
+//! user's own decision to delete a session (`crate::sync_plan`): any of their devices may
+//! delete any of their sessions, running or ended.
 //!
 //! After the end. A completed session is final: a replay of the same end answers the
 //! stored row, any other end or a heartbeat is `session_not_active` (409). An abandoned

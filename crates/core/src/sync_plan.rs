@@ -1,12 +1,22 @@
 //! Planning a `/api/sync` request: every op decided in order, in memory, against the rows
 //! read once before — exactly what applying the ops one by one would do — so the worker
 //! can write the whole request in a single D1 batch.
+//!
+//! Deletion. A `delete` op (and `DELETE /api/sessions/{id}`) removes one of the caller's
+//! sessions, whichever device recorded it and whatever its state: its time leaves the
+//! statistics, the seconds it owned go back to the sessions it overlapped, and the row
+//! goes. A running session may be deleted too (it has no time in the statistics yet): its
+//! device's later heartbeats and end then get `not_found`, as for any unknown session. A
+//! session that is not there — never synced, deleted already, or another user's — is
+//! applied all the same and nothing is written (but the op log), so deleting twice
+//! changes nothing.
 
 use std::collections::{HashMap, HashSet};
 
 use worktime_api::sync::{OpResult, OpStatus, OpType, SyncOp};
 use worktime_api::{ErrorCode, ErrorDetail};
 
+use crate::overlap::{merged_windows, Ledger, LedgerDelta, Span};
 use crate::sessions::{
     decide_end, decide_heartbeat, decide_start, device_of, validate_start, EndDecision, Ending,
     Limits, StartDecision, StartFields, StoredSession,
@@ -34,6 +44,8 @@ pub enum Write {
     End(Ending),
     /// An active session's later heartbeat.
     Heartbeat(StoredSession),
+    /// A session removed, as it stood: its time leaves the statistics, then its row goes.
+    Delete(StoredSession),
     /// Records an applied op in `sync_ops`.
     Log {
         op_id: String,
@@ -75,10 +87,13 @@ pub fn referenced_devices(ops: &[SyncOp]) -> Vec<String> {
 /// A session lasts at most `max_session_ms` and a moved end is an op's time, so the spans
 /// of a moved end lie within that much of the ops' times; only a session left running for
 /// longer (ended by a start at its limit) can fall outside, and then the worker reads the
-/// exact windows. `None` for heartbeats only (they rarely move an end) and for ops spread
-/// over more than `max_session_ms`.
+/// exact windows. `None` for heartbeats and deletes only (heartbeats rarely move an end;
+/// a deletion's window is its session's own, unknown before the read: when the window
+/// misses it, the worker reads it exactly) and for ops spread over more than
+/// `max_session_ms`.
 pub fn window_around(ops: &[SyncOp], now: UnixMillis, limits: Limits) -> Option<(i64, i64)> {
-    if ops.iter().all(|op| op.op_type == OpType::Heartbeat) {
+    let timed = |op: &&SyncOp| !matches!(op.op_type, OpType::Heartbeat | OpType::Delete);
+    if !ops.iter().any(|op| timed(&op)) {
         return None;
     }
     let time = |op: &SyncOp| match op
@@ -90,7 +105,7 @@ pub fn window_around(ops: &[SyncOp], now: UnixMillis, limits: Limits) -> Option<
         None => Some(now.0),
         Some(text) => UnixMillis::parse_rfc3339(text).map(|t| t.0),
     };
-    let times: Vec<i64> = ops.iter().filter_map(time).collect();
+    let times: Vec<i64> = ops.iter().filter(timed).filter_map(time).collect();
     let (low, high) = (*times.iter().min()?, *times.iter().max()?);
     let max = limits.max_session_ms;
     (high - low <= max).then(|| (low - max, high + max))
@@ -231,6 +246,14 @@ fn apply(
                 }
             }
         }
+        OpType::Delete => {
+            // Any device of the user may delete any of the user's sessions, running or
+            // ended; one that is not there is applied all the same (nothing to write).
+            if let Some(session) = known.sessions.remove(&session_id) {
+                known.active.retain(|_, active| *active != session_id);
+                writes.push(Write::Delete(session));
+            }
+        }
     }
     Ok(session_id)
 }
@@ -248,6 +271,7 @@ fn op_name(op_type: OpType) -> &'static str {
         OpType::Start => "start",
         OpType::End => "end",
         OpType::Heartbeat => "heartbeat",
+        OpType::Delete => "delete",
     }
 }
 
@@ -262,6 +286,7 @@ fn check_fields(op: &SyncOp) -> Result<(), Violation> {
         OpType::Start => op.end_time.is_some() || op.at.is_some(),
         OpType::End => start_fields || op.at.is_some(),
         OpType::Heartbeat => start_fields || op.end_time.is_some(),
+        OpType::Delete => start_fields || op.end_time.is_some() || op.at.is_some(),
     };
     if misplaced {
         return Err(Violation::rule(format!(
@@ -279,6 +304,9 @@ fn check_fields(op: &SyncOp) -> Result<(), Violation> {
 /// A plan's writes as the database takes them: each session once, in its final state.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Rows<'a> {
+    /// Sessions that existed before the plan and that it deleted, to delete first (one
+    /// deleted and then started again under the same id is also in `inserted`).
+    pub deleted: Vec<&'a str>,
     /// Sessions that existed before the plan, to update.
     pub updated: Vec<&'a StoredSession>,
     /// Sessions the plan created, to insert (after the updates: a start's new active
@@ -286,54 +314,121 @@ pub struct Rows<'a> {
     pub inserted: Vec<&'a StoredSession>,
     /// Applied ops to log: `(op_id, op_type name, session_id)`.
     pub logs: Vec<(&'a str, &'static str, &'a str)>,
-    /// Every moved end, in order (their time enters the statistics).
-    pub endings: Vec<&'a Ending>,
+    /// Every change to the statistics, in order: moved ends and deletions.
+    pub changes: Vec<Change<'a>>,
+}
+
+/// One change a plan brings to the statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change<'a> {
+    /// A session's end set or moved: its time enters the statistics.
+    End(&'a Ending),
+    /// A session removed (as it stood): its time leaves the statistics and the seconds it
+    /// owned go back to the sessions it overlapped, as if its end moved to its start.
+    Delete(&'a StoredSession),
+}
+
+impl Change<'_> {
+    /// The session's span before and after the change (`None`: not in the statistics).
+    pub fn spans(&self) -> (Option<Span>, Option<Span>) {
+        match self {
+            Change::End(ending) => (ending.before.span(), ending.session.span()),
+            Change::Delete(session) => (session.span(), None),
+        }
+    }
 }
 
 impl Rows<'_> {
-    /// Whether the rows touch the ledger: a new session, a moved end or a logged op. Only
-    /// then must the batch be fenced on the ledger version it was decided at. Rows
-    /// that are only later heartbeats of active sessions need no fence: each is written
-    /// as "at least this heartbeat, if still active", which no concurrent write can make
-    /// wrong.
+    /// Whether the rows touch the ledger: a new or deleted session, a moved end or a
+    /// logged op. Only then must the batch be fenced on the ledger version it was decided
+    /// at. Rows that are only later heartbeats of active sessions need no fence: each is
+    /// written as "at least this heartbeat, if still active", which no concurrent write
+    /// can make wrong.
     pub fn touch_ledger(&self) -> bool {
-        !self.inserted.is_empty() || !self.endings.is_empty() || !self.logs.is_empty()
+        !self.inserted.is_empty()
+            || !self.deleted.is_empty()
+            || !self.changes.is_empty()
+            || !self.logs.is_empty()
     }
+
+    /// Where the ledger must know every ended session: each change's old and new
+    /// interval, merged (empty when no change touches the statistics).
+    pub fn windows(&self) -> Vec<(i64, i64)> {
+        let spans = self.changes.iter().flat_map(|change| {
+            let (before, after) = change.spans();
+            [before, after]
+        });
+        merged_windows(spans.flatten().map(|span| (span.start_ms, span.end_ms)))
+    }
+
+    /// What the changes do to the statistics, applied in order to `ledger` (which holds
+    /// every ended session overlapping [`Rows::windows`]). A deleted session's own
+    /// attributed seconds leave the delta with it: its row is gone (or, started again
+    /// under the same id, inserted afresh with only what came after).
+    pub fn delta(&self, ledger: &mut Ledger) -> LedgerDelta {
+        let mut delta = LedgerDelta::default();
+        for change in &self.changes {
+            let (before, after) = change.spans();
+            ledger.change(before.as_ref(), after.as_ref(), &mut delta);
+            if let Change::Delete(session) = change {
+                delta.sessions.remove(&session.id);
+            }
+        }
+        delta
+    }
+}
+
+/// What the plan does to one session, in the order of its writes.
+struct Fate<'a> {
+    /// Whether the row existed before the plan (its first write is not an insert).
+    existed: bool,
+    /// Whether the plan deleted the row that existed.
+    deleted: bool,
+    /// The row as it stands after the plan; `None` when deleted.
+    last: Option<&'a StoredSession>,
 }
 
 impl Plan {
     /// The writes folded per session: the last write of a session is its final state.
     pub fn rows(&self) -> Rows<'_> {
         let mut rows = Rows::default();
-        let mut created: HashSet<&str> = HashSet::new();
-        let mut last: HashMap<&str, &StoredSession> = HashMap::new();
+        let mut fates: HashMap<&str, Fate<'_>> = HashMap::new();
         let mut order: Vec<&str> = Vec::new();
         for write in &self.writes {
-            let session = match write {
-                Write::Insert(session) => {
-                    created.insert(&session.id);
-                    session
+            let (id, state) = match write {
+                Write::Insert(session) | Write::Heartbeat(session) => {
+                    (session.id.as_str(), Some(session))
                 }
                 Write::End(ending) => {
-                    rows.endings.push(ending);
-                    &ending.session
+                    rows.changes.push(Change::End(ending));
+                    (ending.session.id.as_str(), Some(&ending.session))
                 }
-                Write::Heartbeat(session) => session,
+                Write::Delete(session) => {
+                    rows.changes.push(Change::Delete(session));
+                    (session.id.as_str(), None)
+                }
                 Write::Log { op_id, op_type, session_id } => {
                     rows.logs.push((op_id, op_name(*op_type), session_id));
                     continue;
                 }
             };
-            if last.insert(&session.id, session).is_none() {
-                order.push(&session.id);
-            }
+            let fate = fates.entry(id).or_insert_with(|| {
+                order.push(id);
+                let existed = !matches!(write, Write::Insert(_));
+                Fate { existed, deleted: false, last: None }
+            });
+            fate.deleted |= fate.existed && state.is_none();
+            fate.last = state;
         }
         for id in order {
-            let Some(&session) = last.get(id) else { continue };
-            if created.contains(id) {
-                rows.inserted.push(session);
-            } else {
-                rows.updated.push(session);
+            let Some(fate) = fates.get(id) else { continue };
+            if fate.deleted {
+                rows.deleted.push(id);
+            }
+            match fate.last {
+                Some(session) if fate.existed && !fate.deleted => rows.updated.push(session),
+                Some(session) => rows.inserted.push(session),
+                None => {}
             }
         }
         rows

@@ -41,7 +41,7 @@ pub(crate) fn open(ticket: &str) -> Result<Socket, u16> {
 }
 
 /// The next text message within `limit`, or `None`.
-fn next_text(socket: &mut Socket, limit: Duration) -> Option<Value> {
+pub(crate) fn next_text(socket: &mut Socket, limit: Duration) -> Option<Value> {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         match socket.read() {

@@ -4,7 +4,7 @@
 //!
 //! The write path's statements each take their whole list of rows as one JSON parameter
 //! (`json_each`): whatever a request holds — 100 ops, sessions of 24 hours, thousands of
-//! bucket rows — its reads are five statements and its write batch at most eight, far
+//! bucket rows — its reads are five statements and its write batch at most nine, far
 //! inside the Free plan's 50 per invocation, and no statement binds more than four
 //! parameters (D1 allows 100).
 

@@ -1,7 +1,7 @@
 //! `time_sessions` as whole rows ([`StoredSession`]): the write path's reads (the sessions
 //! a request names, a device's active session) and its writes (new sessions, their final
-//! state, later heartbeats), `GET /api/sessions`' filtered page, and the abandon job's
-//! silent sessions. Ended sessions read as spans are in `spans`.
+//! state, later heartbeats, deletions), `GET /api/sessions`' filtered page, and the
+//! abandon job's silent sessions. Ended sessions read as spans are in `spans`.
 
 use std::collections::BTreeMap;
 
@@ -297,6 +297,14 @@ pub fn heartbeats(
         "UPDATE time_sessions SET last_heartbeat_ms =          max(last_heartbeat_ms, (SELECT value FROM json_each(?2) WHERE key = time_sessions.id))          WHERE user_id = ?1 AND status = 'active' AND id IN (SELECT key FROM json_each(?2))",
     )
     .bind(&[num(user_id), super::json(&json!(rows))])
+}
+
+/// Deletes the user's sessions with these ids (rows of another user are never reached).
+pub fn delete(db: &Db, user_id: i64, ids: &[&str]) -> Result<D1PreparedStatement> {
+    db.prepare(
+        "DELETE FROM time_sessions WHERE user_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
+    )
+    .bind(&[num(user_id), super::json(&json!(ids))])
 }
 
 /// Adds each session's change of attributed seconds (`id → seconds`), for sessions the

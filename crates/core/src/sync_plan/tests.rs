@@ -1,5 +1,6 @@
 //! Tests of sync planning.
 
+mod deletes;
 mod properties;
 
 use worktime_api::sessions::{SessionStatus, LEGACY_DEVICE_ID};
@@ -43,6 +44,11 @@ fn end(op: u32, session: u32, at: i64) -> SyncOp {
         end_time: Some(UnixMillis(at).to_rfc3339()),
         ..start(op, session, at)
     }
+}
+
+/// A delete of `session` (no fields but its id).
+fn delete(op: u32, session: u32) -> SyncOp {
+    SyncOp { op_type: OpType::Delete, end_time: None, ..end(op, session, NOW) }
 }
 
 fn heartbeat(op: u32, session: u32, at: i64) -> SyncOp {
@@ -90,6 +96,9 @@ fn absorb(known: &mut Known, plan: &Plan) {
             }
             Write::End(e) => {
                 known.sessions.insert(e.session.id.clone(), e.session.clone());
+            }
+            Write::Delete(s) => {
+                known.sessions.remove(&s.id);
             }
             Write::Log { op_id, .. } => {
                 known.applied_ops.insert(op_id.clone());

@@ -251,6 +251,19 @@ impl Server {
                     ledger.change(before.as_ref(), after.as_ref(), &mut delta);
                     self.store(ending.session.clone(), writer);
                 }
+                Write::Delete(session) => {
+                    assert_eq!(
+                        self.sessions.get(&session.id),
+                        Some(session),
+                        "a deletion planned against a stale row"
+                    );
+                    // Its time leaves the statistics; the row goes, its attributed seconds
+                    // with it.
+                    ledger.change(session.span().as_ref(), None, &mut delta);
+                    delta.sessions.remove(&session.id);
+                    self.figures.sessions.remove(&session.id);
+                    self.sessions.remove(&session.id);
+                }
                 Write::Heartbeat(session) => {
                     let stored = self.sessions.get(&session.id).expect("heartbeat of a stored row");
                     assert_eq!(stored.end_ms, session.end_ms, "a heartbeat write moved an end");
@@ -279,11 +292,11 @@ impl Server {
         let windows: Vec<(i64, i64)> = writes
             .iter()
             .filter_map(|write| match write {
-                Write::End(ending) => Some(ending),
+                Write::End(ending) => Some([ending.before.span(), ending.session.span()]),
+                Write::Delete(session) => Some([session.span(), None]),
                 _ => None,
             })
-            .filter_map(|ending| {
-                let spans = [ending.before.span(), ending.session.span()];
+            .filter_map(|spans| {
                 let from = spans.iter().flatten().map(|s| s.start_ms).min()?;
                 let to = spans.iter().flatten().map(|s| s.end_ms).max()?;
                 Some((from, to))

@@ -11,7 +11,7 @@ const DEVICES: [Option<&str>; 3] = [None, Some(LAPTOP), Some(DESKTOP)];
 /// session, an active legacy session and an active laptop session (ids 20–23), just
 /// before the two hours the ops fall in, so corrections, refusals, implicit ends and
 /// ends at the maximum length all occur.
-fn seed() -> Vec<StoredSession> {
+pub(super) fn seed() -> Vec<StoredSession> {
     let base = NOW - 2 * HOUR;
     vec![
         stored(20, LAPTOP, base - 30 * MIN, Some(base - 20 * MIN), SessionStatus::Abandoned),
@@ -23,17 +23,19 @@ fn seed() -> Vec<StoredSession> {
 
 /// An op (of the legacy device) on one of four new sessions or on a seeded one. Half the starts of a session
 /// use its own start time (replays, or conflicts when another device reuses the id); the
-/// rest start at any time; op ids repeat now and then.
-fn arbitrary_op() -> impl Strategy<Value = SyncOp> {
+/// rest start at any time; op ids repeat now and then. One op in nine is a delete (of a
+/// session there or not, running or ended; a later start may reuse its id).
+pub(super) fn arbitrary_op() -> impl Strategy<Value = SyncOp> {
     let session = prop_oneof![3 => 1u32..5, 1 => 20u32..24];
-    (0u32..4, 1u32..40, session, 0i64..7200).prop_map(|(kind, op, session, offset_s)| {
+    (0u32..9, 1u32..40, session, 0i64..7200).prop_map(|(kind, op, session, offset_s)| {
         let at = NOW - 2 * HOUR + offset_s * 1000;
         let own_start = NOW - 2 * HOUR + i64::from(session % 5) * 25 * MIN;
         match kind {
-            0 => start(op, session, own_start),
-            1 => start(op, session, at),
-            2 => end(op, session, at),
-            _ => heartbeat(op, session, at),
+            0 | 1 => start(op, session, own_start),
+            2 | 3 => start(op, session, at),
+            4 | 5 => end(op, session, at),
+            6 | 7 => heartbeat(op, session, at),
+            _ => delete(op, session),
         }
     })
 }
@@ -56,7 +58,7 @@ fn home(session_id: &str) -> Option<&'static str> {
 }
 
 /// Ops mostly from their session's home device, a quarter from any device.
-fn op_from_several_devices() -> impl Strategy<Value = SyncOp> {
+pub(super) fn op_from_several_devices() -> impl Strategy<Value = SyncOp> {
     (arbitrary_op(), prop::bool::weighted(0.25), any_device()).prop_map(|(op, stray, device)| {
         let device = if stray { device } else { home(&op.session_id) };
         SyncOp { device_id: device.map(str::to_owned), ..op }
@@ -68,7 +70,7 @@ fn logging() -> impl Strategy<Value = Logging> {
 }
 
 /// Sessions an hour long at most, so that the ops' two hours reach past the limit.
-fn limits() -> Limits {
+pub(super) fn limits() -> Limits {
     Limits::from_hours(1)
 }
 
@@ -102,14 +104,19 @@ proptest! {
     }
 
     /// No request of one device ends, shortens, extends or otherwise writes another
-    /// device's session, whatever it asks.
+    /// device's session, whatever it asks — but deletes it: the user's own decision, from
+    /// any of their devices (see `deletes`).
     #[test]
     fn a_device_never_alters_another_devices_sessions(
         device in any_device(),
         ops in prop::collection::vec(arbitrary_op(), 0..30),
         logging in logging(),
     ) {
-        let ops: Vec<SyncOp> = ops.into_iter().map(|op| SyncOp { device_id: device.map(str::to_owned), ..op }).collect();
+        let ops: Vec<SyncOp> = ops
+            .into_iter()
+            .filter(|op| op.op_type != OpType::Delete)
+            .map(|op| SyncOp { device_id: device.map(str::to_owned), ..op })
+            .collect();
         let mine = device.unwrap_or(LEGACY_DEVICE_ID);
         let theirs: Vec<StoredSession> = seed().into_iter().filter(|s| s.device_id != mine).collect();
         let (planned, after) = plan(&ops, known_of(&seed()), UnixMillis(NOW), limits(), logging);
@@ -118,7 +125,7 @@ proptest! {
         }
         for write in &planned.writes {
             let touched = match write {
-                Write::Insert(s) | Write::Heartbeat(s) => &s.id,
+                Write::Insert(s) | Write::Heartbeat(s) | Write::Delete(s) => &s.id,
                 Write::End(e) => &e.session.id,
                 Write::Log { session_id, .. } => session_id,
             };
