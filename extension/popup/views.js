@@ -86,12 +86,17 @@ export function fillUser(ui, user) {
   ui.avatar.src = src;
 }
 
-/** The current session: its pull request and a timer element (#session-timer) to tick. */
-export function fillCurrent(box, active) {
+/**
+ * The current session: its pull request and a timer element (#session-timer) to tick; or
+ * why nothing is tracked (paused, or no pull request open).
+ */
+export function fillCurrent(box, active, pause = null) {
   if (!active) {
     box.classList.remove("running");
-    box.replaceChildren(make("p", "label-small", "Current session"),
-      make("p", "current-idle muted", "Not tracking — open a pull request on GitHub to start."));
+    const idle = pause
+      ? "Paused — nothing is tracked until you resume."
+      : "Not tracking — open a pull request on GitHub to start.";
+    box.replaceChildren(make("p", "label-small", "Current session"), make("p", "current-idle muted", idle));
     return;
   }
   const session = normalize(active);
@@ -107,6 +112,25 @@ export function fillCurrent(box, active) {
   timer.setAttribute("aria-label", "Time in this session");
   box.classList.add("running");
   box.replaceChildren(heading, name, timer);
+}
+
+/** A repository's pull requests, folded: "#12 · 1 h 5 min" each, linked to GitHub. */
+function prDetails(row) {
+  const details = make("details", "repo-prs");
+  details.style.gridColumn = "1 / -1";
+  const count = row.prs.length + (row.morePrs ?? 0);
+  details.append(make("summary", "muted", plural(count, "pull request")));
+  const ul = make("ul");
+  ul.style.paddingLeft = "16px"; // (no stylesheet rule of its own: the sync lists' indent)
+  for (const pr of row.prs) {
+    const li = make("li");
+    li.append(link(pr.url, null, `#${pr.pr}`, `${row.owner}/${row.repo} #${pr.pr}: ${plural(pr.sessions, "session")}`));
+    li.append(make("span", "repo-time", ` · ${formatDuration(pr.seconds)}`));
+    ul.append(li);
+  }
+  if (row.morePrs > 0) ul.append(make("li", "muted", `and ${row.morePrs} more`));
+  details.append(ul);
+  return details;
 }
 
 /**
@@ -129,6 +153,7 @@ export function fillBreakdown(list, rows, top) {
     fill.style.width = `${Math.max(1, Math.round((row.seconds / max) * 100))}%`;
     bar.append(fill);
     li.append(bar);
+    if (row.prs?.length) li.append(prDetails(row));
     list.append(li);
   }
   const rest = rows.slice(top);
@@ -178,6 +203,16 @@ export function fillHistory(list, sessions, nowMs) {
       tags.append(other);
     }
     if (tags.childElementCount) li.append(tags);
+    if (!session.running && session.id) {
+      const remove = make("button", "delete-session", "×");
+      remove.type = "button";
+      remove.dataset.testid = "delete-session";
+      remove.dataset.sessionId = session.id;
+      remove.dataset.label = label;
+      remove.title = `Delete ${label}`;
+      remove.setAttribute("aria-label", `Delete ${label}`);
+      li.append(remove);
+    }
     list.append(li);
   }
   return anyPending;

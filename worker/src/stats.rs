@@ -1,7 +1,10 @@
-//! `/api/stats/*`: per-day totals in the caller's local days, and per-repository totals.
+//! `/api/stats/*`: per-day totals in the caller's local days, per-repository totals, and
+//! the breakdown of the last days per repository and PR.
 
-use worker::{Request, Response};
-use worktime_api::stats::{DEFAULT_DAYS, MAX_DAYS, MIN_DAYS};
+use worker::{Env, Request, Response};
+use worktime_api::stats::{
+    BREAKDOWN_MAX_PRS, BREAKDOWN_MAX_REPOS, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS,
+};
 use worktime_api::ErrorCode;
 use worktime_core::stats::{self, report, DayStat, LocalRange};
 use worktime_core::time::UnixMillis;
@@ -74,4 +77,37 @@ pub async fn repo(
     let days = days(db, user_id, &range, offset, Some((owner, name))).await?;
     let body = report::repo_stats(owner, name, prs, &days, offset);
     Ok(respond::private_json(200, &body)?)
+}
+
+/// `GET /api/stats/repos`: the seconds of the range each repository and PR owns, equal in
+/// sum to the daily totals' (`GET /api/stats/daily`) for the same days and offset. Two
+/// statements whatever the data: the ended sessions around the range's two ends (those
+/// crossing an end are counted for the part of the range they own, decided by
+/// `overlap::attribute` among them), then the whole range summed, ranked and capped in D1
+/// (the others lie inside the range: their attributed seconds are all in it).
+pub async fn repos(
+    req: &Request,
+    env: &Env,
+    db: &Db,
+    user_id: i64,
+    now: UnixMillis,
+) -> Handled<Response> {
+    let query = Query::of(req)?;
+    query.only(&["days", "tz_offset_minutes"])?;
+    let (offset, range) = range_of(&query, now)?;
+    let max_session_ms = crate::writes::limits(env).max_session_ms;
+    let windows = report::edge_windows(range.from_ms, range.to_ms, max_session_ms);
+    let around = store::spans::overlapping(db, user_id, &windows, max_session_ms)?;
+    let spans = store::spans::read_spans(&db.all(around).await?)?;
+    let edges = report::edge_seconds(&spans, range.from_ms, range.to_ms, &windows);
+    let rows = store::stats::breakdown(
+        db,
+        user_id,
+        (range.from_ms, range.to_ms),
+        max_session_ms,
+        &edges,
+        (BREAKDOWN_MAX_REPOS, BREAKDOWN_MAX_PRS),
+    )
+    .await?;
+    Ok(respond::private_json(200, &report::repo_breakdown(rows, &range, offset))?)
 }

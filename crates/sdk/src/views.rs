@@ -6,7 +6,7 @@ use std::cell::Cell;
 
 use gloo_net::http::Method;
 use worktime_api::sessions::SessionList;
-use worktime_api::stats::DailyStats;
+use worktime_api::stats::{DailyStats, RepoBreakdown};
 use worktime_core::client::history::{self, Breakdown, HistoryEntry, HistoryPage, Source};
 use worktime_core::client::js::StatsResult;
 use worktime_core::client::LocalSession;
@@ -57,9 +57,6 @@ pub async fn stats(context: &Context, days: u32) -> StatsResult {
     StatsResult { source: Source::Local, stats }
 }
 
-/// Up to this many history pages of `LIST_MAX_LIMIT` are read for a breakdown.
-const BREAKDOWN_MAX_PAGES: i64 = 10;
-
 /// One page of the history, typed the same whatever its source.
 pub async fn history(context: &Context, limit: u32, offset: u32) -> HistoryPage {
     let limit = limit.clamp(1, worktime_api::sessions::LIST_MAX_LIMIT as u32);
@@ -87,37 +84,20 @@ async fn server_page(context: &Context, limit: i64, offset: i64) -> Option<Histo
     Some(HistoryPage { source: Source::Server, sessions, total: list.total })
 }
 
-/// Time per repository and PR over the last `days` local days: every device's sessions
-/// when the server answers (read page by page, at most ten pages), else this device's.
+/// Time per repository and PR over the last `days` local days: the server's breakdown
+/// (every device's ended sessions, one request) when it answers, else this device's.
 pub async fn breakdown(context: &Context, days: u32) -> Breakdown {
     let now = platform::now().0;
     let days = days.clamp(1, worktime_api::stats::MAX_DAYS);
-    let since_ms = stats::local_range(now, days, context.tz_offset_minutes).from_ms;
-    let limit = worktime_api::sessions::LIST_MAX_LIMIT;
-    let mut entries: Vec<HistoryEntry> = Vec::new();
-    // Complete once a page reaches the range's start or the history's end.
-    let mut complete = false;
-    let mut source = Source::Server;
-    for page in 0..BREAKDOWN_MAX_PAGES {
-        let Some(mut read) = server_page(context, limit, page * limit).await else {
-            source = Source::Local;
-            break;
-        };
-        let last = read.sessions.len() < limit as usize
-            || read.sessions.last().is_none_or(|oldest| oldest.start_ms < since_ms);
-        let total = read.total;
-        entries.append(&mut read.sessions);
-        if last || entries.len() as i64 >= total {
-            complete = true;
-            break;
-        }
+    let offset = context.tz_offset_minutes;
+    let since_ms = stats::local_range(now, days, offset).from_ms;
+    let path =
+        format!("{}?days={days}&tz_offset_minutes={offset}", worktime_api::paths::STATS_REPOS);
+    if let Some(answer) = get::<RepoBreakdown>(context, &path).await {
+        return Breakdown::from_server(answer, since_ms);
     }
-    if source == Source::Local {
-        entries = context.local.iter().map(HistoryEntry::from_local).collect();
-        complete = true;
-    }
+    let entries: Vec<HistoryEntry> = context.local.iter().map(HistoryEntry::from_local).collect();
     let running =
         context.local.first().filter(|s| s.end_ms.is_none()).map(HistoryEntry::from_local);
-    let repos = history::breakdown(&entries, running.as_ref(), since_ms, now);
-    Breakdown { source, since_ms, complete, repos }
+    history::breakdown(&entries, running.as_ref(), since_ms, now)
 }

@@ -127,6 +127,9 @@ async fn tracking_offline_then_syncing_loses_nothing_and_duplicates_nothing() {
     let local_stats = value(sdk.stats(1)).await;
     assert_eq!(local_stats["source"], "local", "offline stats come from local history");
     assert_eq!(local_stats["session_count"], 2);
+    let local_breakdown = value(sdk.breakdown(1)).await;
+    assert_eq!(local_breakdown["source"], "local", "{local_breakdown}");
+    assert_eq!(local_breakdown["repos"][0]["session_count"], 2, "{local_breakdown}");
 
     proxy_mode(json!({"mode": "pass"})).await;
     let after = value(sdk.sync_now(None)).await;
@@ -145,6 +148,20 @@ async fn tracking_offline_then_syncing_loses_nothing_and_duplicates_nothing() {
     assert!(first_server["duration_seconds"].as_i64().unwrap_or(0) >= 1);
     assert_eq!(by_id(&second["session_id"])["duration_seconds"], ended["duration_seconds"]);
     assert_server_matches(&sdk, &code).await;
+    // The breakdown: the server's, in one request, adding up to the daily total.
+    let breakdown = value(sdk.breakdown(1)).await;
+    let stats = value(sdk.stats(1)).await;
+    assert_eq!((&breakdown["source"], &stats["source"]), (&json!("server"), &json!("server")));
+    assert_eq!(breakdown["complete"], true, "{breakdown}");
+    let repo = &breakdown["repos"][0];
+    assert_eq!(repo["total_duration_seconds"], stats["total_duration_seconds"], "{breakdown}");
+    assert_eq!(repo["session_count"], 2, "{breakdown}");
+    let prs = repo["prs"].as_array().cloned().unwrap_or_default();
+    let mut numbers: Vec<i64> = prs.iter().filter_map(|p| p["pr_number"].as_i64()).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, [1, 2], "{breakdown}");
+    let url = prs.iter().find(|p| p["pr_number"] == 2).map(|p| p["pr_url"].clone());
+    assert_eq!(url, Some(json!("https://github.com/octo/offline/pull/2")));
 }
 
 #[wasm_bindgen_test]

@@ -1,6 +1,7 @@
 //! The statistics: `daily_stats` (15-minute UTC buckets per repository) and its hourly
 //! rollup `hourly_stats`, written by the ledger's delta and summed per local day in D1;
-//! and per-PR totals of a repository, summed from the sessions' attributed seconds.
+//! per-PR totals of a repository, summed from the sessions' attributed seconds; and the
+//! breakdown of a range per repository and PR, ranked and capped in D1.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +10,7 @@ use serde_json::{json, Value};
 use worker::{D1PreparedStatement, Result};
 use worktime_api::stats::PrTotals;
 use worktime_core::overlap::BucketChange;
+use worktime_core::stats::report::BreakdownRow;
 use worktime_core::stats::{self, DayTotal, HourChange};
 use worktime_core::time::UnixMillis;
 
@@ -125,6 +127,103 @@ pub async fn pr_totals(
         None => Vec::new(),
     };
     Ok(Some(prs.into_iter().map(PrRow::into_totals).collect()))
+}
+
+#[derive(Deserialize)]
+struct BreakdownDbRow {
+    repo_rank: f64,
+    owner: String,
+    name: String,
+    repo_seconds: f64,
+    repo_sessions: f64,
+    repo_prs: f64,
+    repos: f64,
+    all_seconds: f64,
+    all_sessions: f64,
+    pr: f64,
+    pr_seconds: f64,
+    pr_sessions: f64,
+    last_end: f64,
+}
+
+impl BreakdownDbRow {
+    fn into_row(self) -> BreakdownRow {
+        BreakdownRow {
+            repo_rank: self.repo_rank as i64,
+            repo_owner: self.owner,
+            repo_name: self.name,
+            repo_seconds: self.repo_seconds as i64,
+            repo_sessions: self.repo_sessions as i64,
+            repo_prs: self.repo_prs as i64,
+            pr: PrRow {
+                pr_number: self.pr,
+                total: self.pr_seconds,
+                sessions: self.pr_sessions,
+                last_end: self.last_end,
+            }
+            .into_totals(),
+            repos: self.repos as i64,
+            seconds: self.all_seconds as i64,
+            sessions: self.all_sessions as i64,
+        }
+    }
+}
+
+/// The range's breakdown, ranked and capped in D1: the user's ended sessions overlapping
+/// `[from_ms, to_ms)` (one index range on `(user_id, start_ms)`: sessions last at most
+/// `max_session_ms`), each counted for its attributed seconds, or for `edges`' seconds
+/// (session id → seconds of the range it owns) for those crossing an end of the range;
+/// grouped per repository (names ASCII-case-insensitive) and PR. Returns one row per
+/// listed PR (at most `max_prs` per repository, of the `max_repos` largest), each with
+/// its repository's figures and the range's, ordered by repository then PR rank; none
+/// when the range holds no session. One statement.
+pub async fn breakdown(
+    db: &Db,
+    user_id: i64,
+    (from_ms, to_ms): (i64, i64),
+    max_session_ms: i64,
+    edges: &[(String, i64)],
+    (max_repos, max_prs): (u32, u32),
+) -> Result<Vec<BreakdownRow>> {
+    let edges: serde_json::Map<String, Value> =
+        edges.iter().map(|(id, seconds)| (id.clone(), json!(seconds))).collect();
+    let statement = db
+        .prepare(
+            "WITH e AS MATERIALIZED (SELECT key AS id, value AS seconds FROM json_each(?4)), \
+             s AS MATERIALIZED ( \
+               SELECT lower(t.repo_owner) AS ko, lower(t.repo_name) AS kn, t.repo_owner AS owner, \
+               t.repo_name AS name, t.pr_number AS pr, t.end_ms AS end_ms, \
+               COALESCE(e.seconds, t.attributed_seconds) AS seconds \
+               FROM time_sessions AS t LEFT JOIN e ON e.id = t.id \
+               WHERE t.user_id = ?1 AND t.start_ms >= ?2 - ?5 AND t.start_ms < ?3 AND t.end_ms > ?2 \
+               AND t.status != 'active' AND t.end_ms > t.start_ms), \
+             p AS (SELECT ko, kn, pr, SUM(seconds) AS seconds, COUNT(*) AS sessions, \
+               MAX(end_ms) AS last_end, ROW_NUMBER() OVER (PARTITION BY ko, kn \
+                 ORDER BY SUM(seconds) DESC, MAX(end_ms) DESC, pr) AS pr_rank \
+               FROM s GROUP BY ko, kn, pr), \
+             r AS (SELECT ko, kn, MIN(owner) AS owner, MIN(name) AS name, SUM(seconds) AS seconds, \
+               COUNT(*) AS sessions, COUNT(DISTINCT pr) AS prs, \
+               ROW_NUMBER() OVER (ORDER BY SUM(seconds) DESC, ko, kn) AS repo_rank, \
+               COUNT(*) OVER () AS repos, SUM(SUM(seconds)) OVER () AS all_seconds, \
+               SUM(COUNT(*)) OVER () AS all_sessions \
+               FROM s GROUP BY ko, kn) \
+             SELECT r.repo_rank, r.owner, r.name, r.seconds AS repo_seconds, \
+               r.sessions AS repo_sessions, r.prs AS repo_prs, r.repos, r.all_seconds, \
+               r.all_sessions, p.pr, p.seconds AS pr_seconds, p.sessions AS pr_sessions, p.last_end \
+             FROM r JOIN p ON p.ko = r.ko AND p.kn = r.kn \
+             WHERE r.repo_rank <= ?6 AND p.pr_rank <= ?7 ORDER BY r.repo_rank, p.pr_rank",
+        )
+        .bind(&[
+            num(user_id),
+            num(from_ms),
+            num(to_ms),
+            super::json(&Value::Object(edges)),
+            num(max_session_ms),
+            num(i64::from(max_repos)),
+            num(i64::from(max_prs)),
+        ])?;
+    let rows = db.all(statement).await?.results::<BreakdownDbRow>()?;
+    Ok(rows.into_iter().map(BreakdownDbRow::into_row).collect())
 }
 
 /// Adds bucket changes to `daily_stats`: `(bucket_ms, lowercase owner, lowercase name)` →

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use worktime_api::sessions::{Session, SessionStatus};
+use worktime_api::stats::RepoBreakdown;
 
 use super::tracking::{LocalSession, SyncState};
 use crate::presence::pr_url;
@@ -108,27 +109,47 @@ pub struct HistoryPage {
     pub total: i64,
 }
 
-/// Time per repository and PR since `since_ms`.
+/// Time per repository and PR since `since_ms`: from the server (every device's ended
+/// sessions, the seconds of the range each owns, overlaps once: `GET /api/stats/repos`),
+/// or from this device's local history (sessions started in the range, running one
+/// included, each for its length).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Breakdown {
     pub source: Source,
     pub since_ms: i64,
-    /// False when the history was too long to read all of it (the oldest part is missing).
+    /// False when repositories or PRs were left out of the lists (beyond the caps of
+    /// `worktime_api::stats::BREAKDOWN_MAX_REPOS` and `BREAKDOWN_MAX_PRS`); totals count them.
     pub complete: bool,
     /// Largest total first.
     pub repos: Vec<RepoTotals>,
+    /// Repositories left out of `repos`.
+    pub more_repos: i64,
 }
 
-/// The sessions that started at or after `since_ms`, each id once, per repository and PR;
-/// a running session counts with its time so far. `running` is this device's active
-/// session, counted even when `entries` (the server's) do not list it yet.
+impl Breakdown {
+    /// The server's answer for the range starting at `since_ms`, as is.
+    pub fn from_server(answer: RepoBreakdown, since_ms: i64) -> Breakdown {
+        let repos: Vec<RepoTotals> = answer.repos.into_iter().map(RepoTotals::from_wire).collect();
+        Breakdown {
+            source: Source::Server,
+            since_ms,
+            complete: answer.more_repos == 0 && repos.iter().all(|r| r.more_prs == 0),
+            repos,
+            more_repos: answer.more_repos,
+        }
+    }
+}
+
+/// The local breakdown: the sessions of `entries` that started at or after `since_ms`,
+/// each id once, per repository and PR; a running session counts with its time so far.
+/// `running` is this device's active session, counted even when `entries` do not list it.
 pub fn breakdown<'a>(
     entries: &'a [HistoryEntry],
     running: Option<&'a HistoryEntry>,
     since_ms: i64,
     now_ms: i64,
-) -> Vec<RepoTotals> {
+) -> Breakdown {
     // Ids seen so far, sorted (a set without another generic collection in the wasm).
     let mut seen: Vec<&str> = Vec::new();
     let mut first_time = |id: &'a str| match seen.binary_search(&id) {
@@ -149,7 +170,14 @@ pub fn breakdown<'a>(
             end_ms: entry.end_ms.unwrap_or(now_ms),
             seconds: entry.seconds_at(now_ms),
         });
-    report::breakdown(counted)
+    let (repos, more_repos) = report::breakdown(counted);
+    Breakdown {
+        source: Source::Local,
+        since_ms,
+        complete: more_repos == 0 && repos.iter().all(|r| r.more_prs == 0),
+        repos,
+        more_repos,
+    }
 }
 
 #[cfg(test)]
@@ -181,13 +209,40 @@ mod tests {
             entry("b", "o", 100_000, None),
             entry("c", "old", 0, Some(5_000)),
         ];
-        let repos = breakdown(&entries, None, 10_000, 160_000);
-        assert_eq!(repos.len(), 1);
+        let counted = breakdown(&entries, None, 10_000, 160_000);
+        let repos = &counted.repos;
+        assert_eq!((repos.len(), counted.source, counted.complete), (1, Source::Local, true));
         assert_eq!((repos[0].total_duration_seconds, repos[0].session_count), (120, 2));
         let again = entry("b", "o", 100_000, None);
-        assert_eq!(breakdown(&entries, Some(&again), 10_000, 160_000), repos, "listed once");
+        assert_eq!(breakdown(&entries, Some(&again), 10_000, 160_000), counted, "listed once");
         let local = entry("d", "new", 150_000, None);
-        assert_eq!(breakdown(&entries, Some(&local), 10_000, 160_000).len(), 2);
+        assert_eq!(breakdown(&entries, Some(&local), 10_000, 160_000).repos.len(), 2);
+    }
+
+    #[test]
+    fn the_servers_breakdown_is_complete_unless_something_was_left_out() {
+        let repo = |more_prs| worktime_api::stats::BreakdownRepo {
+            repo_owner: "o".into(),
+            repo_name: "r".into(),
+            total_duration_seconds: 60,
+            session_count: 1,
+            prs: Vec::new(),
+            more_prs,
+        };
+        let answer = |more_repos, more_prs| RepoBreakdown {
+            from: "2026-11-01".into(),
+            to: "2026-11-07".into(),
+            tz_offset_minutes: 0,
+            total_duration_seconds: 60,
+            session_count: 1,
+            repos: vec![repo(more_prs)],
+            more_repos,
+        };
+        let whole = Breakdown::from_server(answer(0, 0), 5);
+        assert_eq!((whole.source, whole.since_ms, whole.complete), (Source::Server, 5, true));
+        assert_eq!(whole.repos[0].repo_url.as_deref(), Some("https://github.com/o/r"));
+        assert!(!Breakdown::from_server(answer(1, 0), 5).complete);
+        assert!(!Breakdown::from_server(answer(0, 2), 5).complete);
     }
 
     #[test]
