@@ -19,7 +19,9 @@
 #                 5xx, no response outside the document (worker restarted without the
 #                 tight rate limits the worker tier tests)
 # The worker runs on 127.0.0.1:8788 with a fresh local state, the fake GitHub on
-# 127.0.0.1:8790 and the proxy on 127.0.0.1:8793; all are stopped on every exit.
+# 127.0.0.1:8790 and the proxy on 127.0.0.1:8793; for the development sign-in's tests (worker
+# and e2e tiers), three more workers: as run.sh runs it on 8791, and two deployments that must
+# refuse it on 8792 and 8794. All are stopped on every exit.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 . "$WT_ROOT/scripts/worker-dev.sh"
@@ -41,7 +43,15 @@ export WASM_BINDGEN_TEST_ADDRESS=127.0.0.1:8799
 export WASM_BINDGEN_TEST_TIMEOUT=120
 OUT="$WT_ROOT/target/test-run"
 rm -rf "$OUT" && mkdir -p "$OUT"
-trap 'stop_worker; stop_test_servers' EXIT
+# The development sign-in's workers (see dev_workers_up).
+DEV_PORT=8791 DEV_PRODUCTION_PORT=8792 DEV_WITH_APP_PORT=8794
+DEV_PIDS=()
+stop_dev_workers() {
+  local pid
+  for pid in "${DEV_PIDS[@]}"; do WORKER_PID=$pid stop_worker; done
+  DEV_PIDS=()
+}
+trap 'stop_worker; stop_dev_workers; stop_test_servers' EXIT
 trap 'exit 130' INT TERM
 
 SUMMARY=()
@@ -65,7 +75,7 @@ echo "=== starting the worker on $BASE_URL"
 # Secrets go in an env file: wrangler shows their values as "(hidden)" in its log.
 printf 'JWT_SECRET=%s\nGITHUB_CLIENT_ID=test-client-id\nGITHUB_CLIENT_SECRET=test-client-secret\n' \
   "$JWT_SECRET" > "$OUT/test.env"
-# The unpacked extension's origin (its id derives from the checkout's path): allowed to
+# The unpacked extension's origin (its id derives from the manifest's development key): allowed to
 # call the worker and to receive the sign-in redirect, as in a real deployment.
 EXTENSION_ORIGIN=$(node "$WT_ROOT/tests/e2e/run.mjs" --extension-origin)
 worker_up() {
@@ -80,7 +90,41 @@ worker_up() {
     --config "$(limited_config test 600 600)" \
     --test-scheduled
 }
+# The development sign-in: a worker as run.sh runs it (ENVIRONMENT=development, no GitHub
+# app), and two that must refuse it (production without an app; development with one). The
+# same secret; the tests' rate limits; no [build] (worker_up built it); only the first needs
+# the schema.
+dev_worker() { # dev_worker PORT NAME ARGS…
+  local port=$1 name=$2 main=$WORKER_PID rc=0
+  shift 2
+  start_worker "$port" "$OUT/wrangler-state-$name" "$OUT/wrangler-dev-$name.log" \
+    --env-file "$OUT/dev.env" --config "$DEV_CONFIG" \
+    --var "ALLOWED_ORIGINS:http://$WASM_BINDGEN_TEST_ADDRESS,$EXTENSION_ORIGIN" "$@" || rc=$?
+  DEV_PIDS+=("$WORKER_PID")
+  WORKER_PID=$main
+  return $rc
+}
+dev_workers_up() {
+  printf 'JWT_SECRET=%s\n' "$JWT_SECRET" > "$OUT/dev.env"
+  DEV_CONFIG="$WT_ROOT/worker/.wrangler-dev-signin.toml"
+  awk '/^\[build\]/ { skip = 1; next } /^\[/ { skip = 0 } !skip' \
+    "$(limited_config dev-signin-build 600 600)" > "$DEV_CONFIG"
+  migrate_local "$OUT/wrangler-state-dev" >"$OUT/migrations-dev.log" 2>&1 &&
+  dev_worker "$DEV_PORT" dev --var "ENVIRONMENT:development" --var "GITHUB_CLIENT_ID:" &&
+  dev_worker "$DEV_PRODUCTION_PORT" production --var "ENVIRONMENT:production" --var "GITHUB_CLIENT_ID:" &&
+  dev_worker "$DEV_WITH_APP_PORT" with-app --var "ENVIRONMENT:development" \
+    --var "GITHUB_CLIENT_ID:test-client-id" --var "GITHUB_CLIENT_SECRET:test-client-secret" \
+    --var "GITHUB_OAUTH_BASE_URL:$FAKE_GITHUB" --var "GITHUB_API_BASE_URL:$FAKE_GITHUB"
+}
 if worker_up; then
+  echo "=== starting the development sign-in's workers on ports $DEV_PORT, $DEV_PRODUCTION_PORT, $DEV_WITH_APP_PORT"
+  if dev_workers_up; then
+    export WORKTIME_TEST_DEV_URL="http://127.0.0.1:$DEV_PORT"
+    export WORKTIME_TEST_DEV_PRODUCTION_URL="http://127.0.0.1:$DEV_PRODUCTION_PORT"
+    export WORKTIME_TEST_DEV_WITH_APP_URL="http://127.0.0.1:$DEV_WITH_APP_PORT"
+  else
+    echo "=== the development sign-in's workers did not start: its tests fail"
+  fi
   export WORKTIME_TEST_BASE_URL=$BASE_URL WORKTIME_TEST_FAKE_GITHUB=$FAKE_GITHUB
   export WORKTIME_TEST_PROXY_URL=$PROXY_URL
   export WORKTIME_TEST_JWT_SECRET=$JWT_SECRET WORKTIME_TEST_STATE_DIR="$OUT/wrangler-state"
@@ -90,6 +134,7 @@ if worker_up; then
   echo "=== building the SDK into extension/pkg"
   if wasm-pack --quiet build --mode no-install --release --target web --no-pack \
       --out-dir ../../extension/pkg --out-name worktime_sdk crates/sdk; then
+    node "$WT_ROOT/scripts/icons.mjs" || { FAILED=1; SUMMARY+=("icons      FAIL (see above)"); }
     tier lint 900 "$WT_ROOT/scripts/lint.sh"
     export WORKTIME_E2E_OUTPUT="$WT_ROOT/test-output" WORKTIME_E2E_NO_SKIP=1
     tier e2e 300 node "$WT_ROOT/tests/e2e/run.mjs"
@@ -97,6 +142,7 @@ if worker_up; then
     FAILED=1
     SUMMARY+=("e2e        FAIL (the SDK did not build; see above)")
   fi
+  stop_dev_workers
   echo "=== restarting the worker with a too-short JWT_SECRET"
   stop_worker
   printf 'JWT_SECRET=too-short\n' > "$OUT/short.env"

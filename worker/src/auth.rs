@@ -1,20 +1,25 @@
-//! `/auth/*`: sign-in with GitHub, token refresh and sign-out (this sign-in or everywhere).
+//! `/auth/*`: sign-in with GitHub (or, in development without a GitHub app, the
+//! development sign-in: `dev_signin`), token refresh and sign-out (this sign-in or
+//! everywhere).
 
 use worker::{console_log, Env, Request, Response};
 use worktime_api::auth::{AuthResponse, CallbackRequest, SignOutScope, SignedOut, User};
 use worktime_api::ErrorCode;
 use worktime_core::jwt::{self, Grant, JwtKey};
 use worktime_core::signin::{self, LoginParams};
+use worktime_core::signin_dev::Provider;
 use worktime_core::time::UnixMillis;
 
 use crate::d1::Db;
 use crate::request::{json_body, ApiError, Handled, Query};
 use crate::standing::{self, authenticate};
-use crate::store::users::{self, Account};
-use crate::{env, github, live, respond};
+use crate::store::users::{self, Account, Identity};
+use crate::{dev_signin, env, github, live, respond};
 
-/// `GET /auth/github/login`: 302 to GitHub's authorize page.
+/// `GET /auth/github/login`: 302 to GitHub's authorize page (in development without a
+/// GitHub app, to the development sign-in's page: `dev_signin`).
 pub fn login(req: &Request, env: &Env) -> Handled<Response> {
+    let provider = dev_signin::provider(req, env)?;
     let query = Query::of(req)?;
     query.only(&["state", "code_challenge", "redirect_uri", "code_challenge_method"])?;
     let params = LoginParams {
@@ -28,13 +33,12 @@ pub fn login(req: &Request, env: &Env) -> Handled<Response> {
             "Only the S256 code_challenge_method is supported.",
         ));
     }
+    let policy = env::cors_policy(env);
+    if provider == Provider::Development {
+        return dev_signin::login(params, &policy);
+    }
     let config = env::github(env);
-    let url = signin::authorize_url(
-        &config.oauth_base_url,
-        &config.client_id,
-        params,
-        &env::cors_policy(env),
-    )?;
+    let url = signin::authorize_url(&config.oauth_base_url, &config.client_id, params, &policy)?;
     let mut response = Response::empty()?.with_status(302);
     response.headers_mut().set("Location", &url)?;
     response.headers_mut().set("Cache-Control", "no-store")?;
@@ -42,7 +46,9 @@ pub fn login(req: &Request, env: &Env) -> Handled<Response> {
 }
 
 /// `POST /auth/github/callback`: code + PKCE verifier → GitHub token (used once, to
-/// learn who the user is, and not kept) → WorkTime JWT of a new sign-in.
+/// learn who the user is, and not kept) → WorkTime JWT of a new sign-in. In development
+/// without a GitHub app the code is the development sign-in's, checked here, and the user
+/// the fixed development user.
 pub async fn callback(
     req: &mut Request,
     env: &Env,
@@ -50,6 +56,7 @@ pub async fn callback(
     key: &JwtKey,
     now: UnixMillis,
 ) -> Handled<Response> {
+    let provider = dev_signin::provider(req, env)?;
     let body: CallbackRequest = json_body(req).await?;
     if body.code.is_empty() || body.code.len() > 512 {
         return Err(ApiError::new(ErrorCode::ValidationFailed, "code must be 1-512 characters."));
@@ -60,15 +67,31 @@ pub async fn callback(
             "code_verifier is required: the PKCE verifier of 43-128 letters, digits, '-', '.', '_' or '~' whose S256 challenge went to /auth/github/login.",
         )
     })?;
-    let config = env::github(env);
-    let token =
-        github::exchange_code(&config, &body.code, Some(verifier), body.redirect_uri.as_deref())
-            .await?;
-    let account = github::user(&config, &token).await?;
-    let user = users::upsert(db, &account).await?.ok_or_else(|| {
+    let redirect_uri = body.redirect_uri.as_deref();
+    let user = match provider {
+        Provider::GitHub => {
+            let config = env::github(env);
+            let token =
+                github::exchange_code(&config, &body.code, Some(verifier), redirect_uri).await?;
+            let account = github::user(&config, &token).await?;
+            drop(token);
+            let github_user_id = account.id.to_string();
+            let who = Identity {
+                github_user_id: &github_user_id,
+                login: &account.login,
+                email: account.email.as_deref(),
+                avatar_url: account.avatar_url.as_deref(),
+            };
+            users::upsert(db, &who).await?
+        }
+        Provider::Development => {
+            dev_signin::redeem(env, &body.code, verifier, redirect_uri, now)?;
+            users::upsert(db, &dev_signin::IDENTITY).await?
+        }
+    };
+    let user = user.ok_or_else(|| {
         ApiError::from(worker::Error::RustError("user upsert returned no row".into()))
     })?;
-    drop(token);
     let user_id = user.id;
     // Nothing uses the GitHub token after this exchange; remove the copy wave 1 kept.
     if let Err(err) = env.kv(env::KV)?.delete(&format!("token:{user_id}")).await {

@@ -5,6 +5,7 @@ use worktime_api::sessions::SEND_INTERVAL_MINUTES;
 use worktime_core::cors::CorsPolicy;
 use worktime_core::jwt::{JwtKey, KeyTooShort};
 use worktime_core::sessions;
+use worktime_core::signin_dev::DevCodeKey;
 
 /// D1 database binding: the source of truth.
 pub const DB: &str = "DB";
@@ -43,6 +44,11 @@ pub fn cors_policy(env: &Env) -> CorsPolicy {
 /// The JWT signing key; an error when `JWT_SECRET` is missing or shorter than 32 bytes.
 pub fn jwt_key(env: &Env) -> Result<JwtKey, KeyTooShort> {
     JwtKey::new(var_or(env, "JWT_SECRET", "").as_bytes())
+}
+
+/// The development sign-in's code key, derived from `JWT_SECRET` (the same minimum).
+pub fn dev_code_key(env: &Env) -> Result<DevCodeKey, KeyTooShort> {
+    DevCodeKey::derive(var_or(env, "JWT_SECRET", "").as_bytes())
 }
 
 /// Everything sign-in needs from the environment.

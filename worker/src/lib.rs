@@ -11,6 +11,7 @@ mod account;
 mod auth;
 mod cors;
 mod d1;
+mod dev_signin;
 mod env;
 mod github;
 mod health;

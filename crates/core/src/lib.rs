@@ -16,6 +16,7 @@ pub mod routing;
 pub mod sessions;
 pub mod settings;
 pub mod signin;
+pub mod signin_dev;
 pub mod stats;
 pub mod sync_plan;
 pub mod time;

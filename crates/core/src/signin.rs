@@ -1,5 +1,5 @@
 //! Sign-in with GitHub: the authorize redirect, with its rules on state, PKCE and where
-//! GitHub may send the user back.
+//! GitHub may send the user back (the development sign-in, `signin_dev`, follows the same).
 
 use crate::cors::CorsPolicy;
 use crate::validate::Violation;
@@ -22,6 +22,34 @@ pub fn authorize_url(
     params: LoginParams<'_>,
     policy: &CorsPolicy,
 ) -> Result<String, Violation> {
+    let checked = check_login(params, policy)?;
+    let mut url = format!(
+        "{oauth_base_url}/login/oauth/authorize?client_id={}&scope=read%3Auser&state={}&code_challenge={}&code_challenge_method=S256",
+        encode(client_id),
+        encode(checked.state),
+        encode(checked.code_challenge),
+    );
+    if let Some(uri) = checked.redirect_uri {
+        url.push_str("&redirect_uri=");
+        url.push_str(&encode(uri));
+    }
+    Ok(url)
+}
+
+/// Login parameters that passed [`check_login`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckedLogin<'a> {
+    pub state: &'a str,
+    pub code_challenge: &'a str,
+    pub redirect_uri: Option<&'a str>,
+}
+
+/// The rules every sign-in start follows, whoever signs the user in: a `state` of 1–512
+/// characters, a PKCE S256 challenge, and a redirect URI (when given) of an allowed origin.
+pub fn check_login<'a>(
+    params: LoginParams<'a>,
+    policy: &CorsPolicy,
+) -> Result<CheckedLogin<'a>, Violation> {
     let state = params.state.filter(|s| !s.is_empty() && s.len() <= 512).ok_or_else(|| {
         Violation::bad_request("state is required (1-512 characters), to protect the sign-in.")
     })?;
@@ -30,22 +58,14 @@ pub fn authorize_url(
             "code_challenge is required: the base64url SHA-256 of a PKCE verifier (43 characters).",
         )
     })?;
-    let mut url = format!(
-        "{oauth_base_url}/login/oauth/authorize?client_id={}&scope=read%3Auser&state={}&code_challenge={}&code_challenge_method=S256",
-        encode(client_id),
-        encode(state),
-        encode(challenge),
-    );
     if let Some(uri) = params.redirect_uri {
         if !redirect_allowed(uri, policy) {
             return Err(Violation::bad_request(
                 "redirect_uri must be this extension's chromiumapp.org URL or an allowed origin.",
             ));
         }
-        url.push_str("&redirect_uri=");
-        url.push_str(&encode(uri));
     }
-    Ok(url)
+    Ok(CheckedLogin { state, code_challenge: challenge, redirect_uri: params.redirect_uri })
 }
 
 /// A PKCE code verifier (RFC 7636): 43–128 characters of `A-Z a-z 0-9 - . _ ~`.

@@ -11,7 +11,6 @@ use worktime_core::jwt::Standing;
 
 use super::{num, text, text_or_null};
 use crate::d1::Db;
-use crate::github::GitHubUser;
 
 /// A WorkTime user as a token is issued for them.
 pub struct Account {
@@ -41,9 +40,18 @@ impl AccountRow {
     }
 }
 
-/// Creates or refreshes the user of GitHub account `github` (name, email, avatar, last
-/// active); `None` only if D1 returned no row.
-pub async fn upsert(db: &Db, github: &GitHubUser) -> Result<Option<Account>> {
+/// Who signs in: the account's id at its provider (GitHub's numeric id as text, or the
+/// development user's `dev-1`) and its profile.
+pub struct Identity<'a> {
+    pub github_user_id: &'a str,
+    pub login: &'a str,
+    pub email: Option<&'a str>,
+    pub avatar_url: Option<&'a str>,
+}
+
+/// Creates or refreshes the user of account `who` (name, email, avatar, last active);
+/// `None` only if D1 returned no row.
+pub async fn upsert(db: &Db, who: &Identity<'_>) -> Result<Option<Account>> {
     let upsert = db
         .prepare(
             "INSERT INTO users (github_user_id, github_username, email, avatar_url, last_active) \
@@ -53,10 +61,10 @@ pub async fn upsert(db: &Db, github: &GitHubUser) -> Result<Option<Account>> {
              RETURNING id, github_username, avatar_url, token_version",
         )
         .bind(&[
-            text(&github.id.to_string()),
-            text(&github.login),
-            text_or_null(github.email.as_deref()),
-            text_or_null(github.avatar_url.as_deref()),
+            text(who.github_user_id),
+            text(who.login),
+            text_or_null(who.email),
+            text_or_null(who.avatar_url),
         ])?;
     Ok(db.first::<AccountRow>(upsert).await?.map(AccountRow::into_account))
 }
