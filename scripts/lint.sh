@@ -19,4 +19,6 @@ check cargo clippy --quiet -p worktime-sdk -p worktime-worker --all-targets --ta
 check npx --no-install tsc -p extension
 check node --test tests/js/*.test.mjs
 check cargo test --quiet -p worktime-tests --test tidy
+# The Chrome Web Store zip: built and checked (no dev key, hosts or files; loads in Chromium).
+check "$WT_ROOT/scripts/pack.sh" --no-setup
 exit $failed

@@ -82,7 +82,7 @@ async function load() {
     loadError.hidden = false;
   }
   fill(loaded);
-  showHostWarning(checkBackendUrl(loaded.backendUrl).value);
+  void showHostWarning(checkBackendUrl(loaded.backendUrl).value);
 }
 
 /** Checks the whole form; returns the settings to save, or null after showing the errors. */
@@ -98,7 +98,7 @@ function check() {
     neverErrors.push(`${names} ${both.length === 1 ? "is" : "are"} in both lists. Remove ${both.length === 1 ? "it" : "them"} from one of them.`);
   }
   setError("backendUrl", url.error);
-  showHostWarning(url.value);
+  void showHostWarning(url.value);
   setError("idleMinutes", idle.error);
   setError("alwaysTrack", always.errors);
   setError("neverTrack", neverErrors);
@@ -116,14 +116,77 @@ function check() {
   };
 }
 
-/** A server outside the manifest's host permissions works only if it allows this extension (CORS). */
-function showHostWarning(url) {
+/** The match pattern for `url`'s origin ("https://api.example.com/*"), or null. */
+function originPattern(url) {
+  try {
+    return `${new URL(url).origin}/*`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where WorkTime stands with the server at `url`: "granted" (a host permission covers it:
+ * the manifest's, or one the user granted), "ask" (an optional host permission Chrome can
+ * ask the user for) or "cors" (neither: it only works if the server allows this extension).
+ * @returns {Promise<"granted" | "ask" | "cors">}
+ */
+async function hostAccess(url) {
+  const manifest = globalThis.chrome?.runtime?.getManifest?.();
+  const pattern = originPattern(url);
+  if (!manifest || !pattern) return "granted"; // outside the extension (dev preview): nothing to ask
+  if (globalThis.chrome?.permissions?.contains) {
+    if (await chrome.permissions.contains({ origins: [pattern] })) return "granted";
+  } else if (allowedByHostPermissions(url, manifest.host_permissions)) {
+    return "granted";
+  }
+  const optional = manifest.optional_host_permissions;
+  return Array.isArray(optional) && optional.length && allowedByHostPermissions(url, optional) ? "ask" : "cors";
+}
+
+const HOST_NOTES = {
+  granted: "",
+  ask: "Saving asks Chrome to let WorkTime connect to this server.",
+  cors: "WorkTime has no standing permission for this server, so it only works if the server "
+    + "allows this extension (its ALLOWED_ORIGINS setting).",
+};
+let hostNoteFor = 0;
+
+/** Shows what saving `url` means for permissions (the latest call wins). */
+async function showHostWarning(url) {
   const warning = $("backend-url-warning");
-  const patterns = globalThis.chrome?.runtime?.getManifest?.()?.host_permissions;
-  const allowed = !url || allowedByHostPermissions(url, patterns);
-  warning.textContent = allowed ? "" : "WorkTime has no standing permission for this server, so it only works if the server "
-    + "allows this extension (its ALLOWED_ORIGINS setting).";
-  warning.hidden = allowed;
+  const call = ++hostNoteFor;
+  let access = "granted";
+  try {
+    access = url ? await hostAccess(url) : "granted";
+  } catch {
+    access = "granted"; // no note rather than a wrong one
+  }
+  if (call !== hostNoteFor) return;
+  warning.textContent = HOST_NOTES[access];
+  warning.hidden = access === "granted";
+}
+
+/**
+ * Makes sure WorkTime may connect to the server at `url`, asking the user when Chrome can
+ * (an https:// server outside the manifest's hosts: optional_host_permissions). Must run in
+ * the submit handler, before anything slow: Chrome shows its prompt only during the user's
+ * gesture. Resolves to null when the settings may be saved, or the sentence saying why not.
+ * @returns {Promise<string | null>}
+ */
+async function ensureHostPermission(url) {
+  if (!globalThis.chrome?.permissions?.request) return null;
+  const access = await hostAccess(url);
+  if (access !== "ask") return null; // "cors": nothing Chrome can grant; the note says so
+  const origin = new URL(url).origin;
+  let granted = false;
+  try {
+    granted = await chrome.permissions.request({ origins: [originPattern(url)] });
+  } catch (error) {
+    return `Chrome could not ask for permission to connect to ${origin}. ${error?.message ?? ""}`.trim();
+  }
+  return granted ? null
+    : `WorkTime needs your permission to connect to ${origin}. Nothing was saved: save again and choose Allow, or pick another server.`;
 }
 
 function showSaved(text) {
@@ -142,6 +205,21 @@ form.addEventListener("submit", async (event) => {
     return;
   }
   saveButton.disabled = true;
+  let refused = null;
+  try {
+    refused = await ensureHostPermission(settings.backendUrl);
+  } catch (error) {
+    refused = `The permission to connect to this server could not be checked. ${error?.message ?? ""}`.trim();
+  }
+  void showHostWarning(settings.backendUrl);
+  if (refused) {
+    setError("backendUrl", refused);
+    fields.backendUrl.focus();
+    formError.textContent = "Nothing was saved.";
+    formError.hidden = false;
+    saveButton.disabled = false;
+    return;
+  }
   try {
     await storage().set({ [SETTINGS_KEY]: settings });
     loaded = settings;

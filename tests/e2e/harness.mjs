@@ -9,15 +9,17 @@
 //   settle, sync; and stop the service worker through the DevTools protocol.
 // - Server helpers read what the worker stored, signing the same GitHub user in directly.
 
+import { readFileSync } from "node:fs";
 import { mkdtemp, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { createHash } from "node:crypto";
+import { renderIcons } from "../../scripts/icons.mjs";
 
 const require = createRequire(import.meta.url);
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const { chromium } = require(join(ROOT, "node_modules/playwright-core"));
 
 export const EXTENSION_DIR = join(ROOT, "extension");
@@ -64,13 +66,16 @@ export async function waitFor(what, probe, { timeoutMs = 10_000, intervalMs = 10
 export class Skip extends Error {}
 
 /**
- * The id Chromium gives the unpacked extension at `dir`: the first 128 bits of
- * SHA-256(absolute path), hex digits 0-f written as a-p. Its origin,
- * chrome-extension://<id>, is what the worker's ALLOWED_ORIGINS must list for the
- * chromiumapp.org sign-in redirect.
+ * The id Chromium gives the unpacked extension at `dir`: the first 128 bits of SHA-256 of
+ * the manifest's `key` (the development public key, base64 DER SubjectPublicKeyInfo), hex
+ * digits 0-f written as a-p; without a `key`, Chromium hashes the absolute path instead.
+ * Its origin, chrome-extension://<id>, is what the worker's ALLOWED_ORIGINS must list for
+ * the chromiumapp.org sign-in redirect. launch() checks the loaded extension has this id.
  */
 export function extensionIdFor(dir = EXTENSION_DIR) {
-  const hex = createHash("sha256").update(resolve(dir)).digest("hex").slice(0, 32);
+  const { key } = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+  const hashed = key ? Buffer.from(key, "base64") : resolve(dir);
+  const hex = createHash("sha256").update(hashed).digest("hex").slice(0, 32);
   return [...hex].map((d) => String.fromCharCode(97 + parseInt(d, 16))).join("");
 }
 
@@ -181,8 +186,12 @@ async function installRoutes(context, blocked) {
 
 const EXTENSION_SW = /^chrome-extension:\/\/([a-p]{32})\/background\.js$/;
 
+// The manifest's icons are build output: Chromium refuses an unpacked extension without them.
+let iconsReady;
+
 /** Launches Chromium with a fresh profile and the extension; see Browser. */
 export async function launch({ label = "e2e" } = {}) {
+  await (iconsReady ??= renderIcons());
   const userDataDir = await mkdtemp(join(tmpdir(), `worktime-e2e-${label}-`));
   let context;
   try {

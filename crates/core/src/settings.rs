@@ -7,11 +7,16 @@ use serde::{Deserialize, Serialize};
 mod backend_url;
 mod repo_list;
 
-pub use self::backend_url::check_backend_url;
+pub use self::backend_url::{check_backend_url, engine_storage_key, LEGACY_ENGINE_KEY};
 pub use self::repo_list::{in_both, parse_repo_list, RepoList};
 
-/// The backend a fresh install talks to (the local development worker).
-pub const DEFAULT_BACKEND_URL: &str = "http://127.0.0.1:8787";
+/// The backend a fresh install talks to: the local development worker, unless the build
+/// sets `WORKTIME_DEFAULT_BACKEND_URL` (scripts/pack.sh does, from extension/store.json, for
+/// the Chrome Web Store build; it checks the value and that the built SDK answers with it).
+pub const DEFAULT_BACKEND_URL: &str = match option_env!("WORKTIME_DEFAULT_BACKEND_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:8787",
+};
 /// Idle threshold: default, and the range the form accepts, in minutes.
 pub const DEFAULT_IDLE_MINUTES: u32 = 5;
 pub const MIN_IDLE_MINUTES: u32 = 1;

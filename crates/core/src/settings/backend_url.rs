@@ -42,6 +42,9 @@ pub fn check_backend_url(input: &str) -> Result<String, String> {
     if !host_ok {
         return Err(not_an_address());
     }
+    if scheme == "http" && !is_loopback(&host.to_ascii_lowercase()) {
+        return Err("Use https:// for this server. Plain http:// is only for a server on this computer (127.0.0.1 or localhost).".into());
+    }
     let default_port = if scheme == "https" { 443 } else { 80 };
     let port = match port {
         Some(port) if port != default_port => format!(":{port}"),
@@ -50,6 +53,33 @@ pub fn check_backend_url(input: &str) -> Result<String, String> {
     let path = path.trim_end_matches('/');
     Ok(format!("{scheme}://{}{port}{path}", host.to_ascii_lowercase()))
 }
+
+/// Whether `host` (lowercase) is this computer: `localhost` (and its subdomains), an
+/// address in 127.0.0.0/8, or `[::1]`. Only these may be reached over plain `http://`.
+fn is_loopback(host: &str) -> bool {
+    let ipv4_loopback = host.strip_prefix("127.").is_some_and(|rest| {
+        let parts: Vec<&str> = rest.split('.').collect();
+        parts.len() == 3
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.len() <= 3
+                    && p.bytes().all(|b| b.is_ascii_digit())
+                    && p.parse::<u16>().is_ok_and(|n| n <= 255)
+            })
+    });
+    host == "localhost" || host.ends_with(".localhost") || host == "[::1]" || ipv4_loopback
+}
+
+/// The key of the engine's saved state for `backend_url` (as [`check_backend_url`] stores
+/// it): one per backend, so a token and the ops queued for one backend are never sent to
+/// another. Switching back to a backend finds its state, queued ops included.
+pub fn engine_storage_key(backend_url: &str) -> String {
+    format!("{LEGACY_ENGINE_KEY}:{backend_url}")
+}
+
+/// Where builds before one state per backend saved the engine (always for the backend
+/// configured at the time); the SDK moves it under [`engine_storage_key`] on first start.
+pub const LEGACY_ENGINE_KEY: &str = "worktime.engine";
 
 /// `host[:port]` (IPv6 in brackets); `None` when the port is not a number up to 65535.
 fn split_port(authority: &str) -> Option<(&str, Option<u32>)> {
@@ -78,6 +108,9 @@ mod tests {
         assert_eq!(ok("https://WorkTime.Example.dev/"), "https://worktime.example.dev");
         assert_eq!(ok(" http://127.0.0.1:8787 "), "http://127.0.0.1:8787");
         assert_eq!(ok("https://example.dev:443/api//"), "https://example.dev/api");
+        assert_eq!(ok("http://localhost:8787"), "http://localhost:8787");
+        assert_eq!(ok("http://[::1]:8787"), "http://[::1]:8787");
+        assert_eq!(ok("http://127.1.2.3"), "http://127.1.2.3");
         assert_eq!(ok("HTTPS://example.dev:8443/x"), "https://example.dev:8443/x");
         assert_eq!(ok("http://[::1]:8787"), "http://[::1]:8787");
     }
@@ -94,5 +127,28 @@ mod tests {
         assert!(error("https://").contains("server name"));
         assert!(error("https://example.dev:99999").contains("not a web address"));
         assert!(error("https://exa mple.dev").contains("not a web address"));
+    }
+
+    #[test]
+    fn plain_http_is_only_for_this_computer() {
+        for remote in [
+            "http://worktime.example.dev",
+            "http://192.168.1.10:8787",
+            "http://127.0.0.1.example.dev",
+            "http://localhost.example.dev",
+            "http://128.0.0.1",
+            "http://127.0.0.256",
+        ] {
+            let refused = check_backend_url(remote).expect_err(remote);
+            assert!(refused.contains("https://"), "{remote}: {refused}");
+        }
+    }
+
+    #[test]
+    fn each_backend_has_its_own_saved_state() {
+        let a = engine_storage_key("https://a.example.dev");
+        assert_ne!(a, engine_storage_key("https://b.example.dev"));
+        assert_ne!(a, LEGACY_ENGINE_KEY);
+        assert!(a.starts_with(LEGACY_ENGINE_KEY));
     }
 }
