@@ -7,9 +7,11 @@
 // chrome.storage.local before every request, and its one alarm is re-armed at every start.
 // Decisions (what to track, when to retry, when to reconnect the live socket) live in the
 // SDK; this file only moves events, timers and messages. Timers: the SDK keeps one timer
-// table (retry, periodic sync, heartbeat, live reconnect); this file arms the one alarm
-// `nextAlarm()` names and reports it to `onAlarm`, and on a fired "heartbeat" looks at
-// the browser again. Timers due within 25 s the SDK fires itself (`onTimer`).
+// table (retry, periodic sync, heartbeat, live reconnect, the end of a pause); this file
+// arms the one alarm `nextAlarm()` names and reports it to `onAlarm`, and on a fired
+// "heartbeat" or "pause_ends" looks at the browser again. Timers due within 25 s the SDK
+// fires itself (`onTimer`). The badge is the SDK's too (`status().badge`): painted after
+// every call.
 //
 // Live updates: while a popup is open it holds a port named "live"; with at least one such
 // port the SDK keeps a WebSocket to the backend (`sdk.live`) and every event it reports is
@@ -80,26 +82,49 @@ async function observeNow() {
     alwaysTrack,
     neverTrack,
   });
-  await armAlarm(worktime);
+  await settle(worktime);
   return active;
 }
 
 const evaluate = () => serially(observeNow);
 
-/** Arms the one alarm for the SDK's earliest timer (a past instant fires at once). */
-async function armAlarm(worktime) {
+/**
+ * After every SDK call: arms the one alarm for the SDK's earliest timer (a past instant
+ * fires at once) and paints the badge the SDK decided.
+ */
+async function settle(worktime) {
   const next = worktime.nextAlarm();
   if (next) await chrome.alarms.create(next.name, { when: Math.max(next.when, Date.now()) });
   else await chrome.alarms.clearAll();
+  const { badge } = worktime.status();
+  await Promise.all([
+    chrome.action.setBadgeText({ text: badge.text }),
+    chrome.action.setBadgeBackgroundColor({ color: badge.color }),
+    chrome.action.setBadgeTextColor?.({ color: "#ffffff" }),
+    chrome.action.setTitle({ title: badge.title }),
+  ]);
 }
 
-/** What fired timers ask of the shell: on "heartbeat", look at the browser again. */
+/**
+ * What fired timers ask of the shell: on "heartbeat" or "pause_ends", look at the browser
+ * again (and on "heartbeat", record that work goes on).
+ */
 async function timersFired(worktime, fired) {
   if (fired.includes("heartbeat")) {
     const active = await evaluate();
     if (active) await worktime.heartbeat();
+  } else if (fired.includes("pause_ends")) {
+    await evaluate();
   }
-  await armAlarm(worktime);
+  await settle(worktime);
+}
+
+/** The keyboard shortcut: pause (until resumed) when tracking may run, else resume. */
+async function togglePause() {
+  const worktime = await sdk();
+  if (worktime.status().pause) await worktime.resume();
+  else await worktime.pause(undefined);
+  await evaluate();
 }
 
 function base64url(bytes) {
@@ -133,7 +158,7 @@ async function answer(message) {
   try {
     return await handle(worktime, message);
   } finally {
-    await armAlarm(worktime).catch(() => {});
+    await settle(worktime).catch(() => {});
   }
 }
 
@@ -144,6 +169,15 @@ async function handle(worktime, message) {
       return {};
     case "status":
       return { status: worktime.status(), active: worktime.activeSession(), settings: await settings(), now_ms: Date.now() };
+    case "pause":
+      await worktime.pause(message.minutes == null ? undefined : Number(message.minutes));
+      return { status: worktime.status() };
+    case "resume":
+      await worktime.resume();
+      await evaluate();
+      return { status: worktime.status() };
+    case "deleteSession":
+      return { status: await worktime.deleteSession(String(message.session_id)) };
     case "syncNow":
       return { status: await worktime.syncNow() };
     case "stats":
@@ -213,7 +247,24 @@ chrome.runtime.onConnect.addListener((port) => {
   startLive().catch((error) => console.warn("WorkTime: live updates:", error));
 });
 
-chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+/**
+ * Who may ask what: the extension's own pages anything; a content script only reports the
+ * page it is on, and only from github.com (it runs nowhere else, but a compromised page's
+ * script must not reach sign-in, export or deletion either).
+ * @param {any} message
+ * @param {chrome.runtime.MessageSender} sender
+ */
+function allowed(message, sender) {
+  if (sender.id !== chrome.runtime.id) return false;
+  if (sender.origin === self.location.origin || sender.url?.startsWith(`${self.location.origin}/`)) return true;
+  return message?.type === "page" && Boolean(sender.tab) && sender.origin === "https://github.com";
+}
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (!allowed(message, sender)) {
+    sendResponse({ ok: false, error: "This request is not accepted from this page." });
+    return false;
+  }
   answer(message)
     .then((data) => sendResponse({ ok: true, ...data }))
     .catch((error) => sendResponse({ ok: false, error: String(error?.message ?? error) }));
@@ -234,12 +285,22 @@ chrome.alarms.onAlarm.addListener(async (alarm) => {
   await timersFired(worktime, await worktime.onAlarm(alarm.name));
 });
 
+chrome.commands.onCommand.addListener((command) => {
+  if (command === "toggle-pause") togglePause().catch((error) => console.warn("WorkTime:", error));
+});
+
 chrome.runtime.onStartup.addListener(() => evaluate());
 chrome.runtime.onInstalled.addListener(() => evaluate());
 self.addEventListener("online", () => sdk().then((worktime) => worktime.onOnline()));
 
 // For DevTools and the end-to-end tests.
-globalThis.worktime = { sdk, evaluate, settings, settingsChanged: () => answer({ type: "settingsChanged" }) };
+globalThis.worktime = {
+  sdk,
+  evaluate,
+  settings,
+  togglePause,
+  settingsChanged: () => answer({ type: "settingsChanged" }),
+};
 
 // The saved state holds the JWT: content scripts (on github.com) may not read storage at
 // all; only the extension's own pages and this worker can. Chrome keeps the setting. (A

@@ -113,6 +113,15 @@ export function formatWhen(ms, nowMs = Date.now()) {
   return localized({ ...day, ...clock }).format(t);
 }
 
+/** A time of day in the user's locale ("14:05", or a date too when not today). */
+export function formatTime(ms, nowMs = Date.now()) {
+  const t = new Date(ms);
+  if (Number.isNaN(t.getTime())) return "";
+  const sameDay = t.toDateString() === new Date(nowMs).toDateString();
+  const clock = { hour: "2-digit", minute: "2-digit" };
+  return localized(sameDay ? clock : { weekday: "short", ...clock }).format(t);
+}
+
 /** A full local date and time for tooltips, in the user's locale: "Tue 4 Nov 2025, 14:05". */
 export function formatDateTime(ms) {
   const t = new Date(ms);

@@ -8,7 +8,7 @@
 
 import { ask } from "./api.js";
 import { drawChart } from "./chart.js";
-import { formatDuration, formatTimer, localDateKey, plural } from "./format.js";
+import { formatDuration, formatTime, formatTimer, localDateKey, plural } from "./format.js";
 import { normalize, normalizeAll, runningSecondsSince, sessionLabel } from "./sessions.js";
 import { describeSync } from "./sync-status.js";
 import { fillBreakdown, fillCurrent, fillHistory, fillSyncStatus, fillUser, make } from "./views.js";
@@ -30,6 +30,7 @@ const ui = Object.fromEntries(Object.entries({
   chart: "chart", chartHeading: "chart-heading", range: "range", reposRange: "repos-range", rangeTotal: "range-total", statsError: "stats-error", repos: "repo-breakdown", repoNote: "repo-note",
   history: "history", historyLegend: "history-legend", historyError: "history-error", pageInfo: "page-info",
   newer: "newer", older: "older",
+  pauseNote: "pause-note", pauseHour: "pause-hour", pause: "pause", resume: "resume",
 }).map(([key, id]) => [key, $(id)]));
 
 /**
@@ -128,7 +129,7 @@ async function loadBreakdown() {
     const { breakdown } = await ask({ type: "breakdown", days: state.days });
     state.breakdown = breakdown;
   } catch (error) {
-    state.breakdown = { repos: [], source: "local", since_ms: 0, complete: false, error: error.message };
+    state.breakdown = { repos: [], source: "local", since_ms: 0, complete: false, more_repos: 0, error: error.message };
   }
   renderBreakdown();
   renderOfflineNote();
@@ -212,8 +213,20 @@ function renderStatus() {
 }
 
 function renderCurrent() {
-  fillCurrent(ui.current, state.active);
+  fillCurrent(ui.current, state.active, state.status?.pause ?? null);
+  renderPause();
   tick();
+}
+
+/** The pause buttons: "Pause 1 h" and "Pause" while tracking may run, else "Resume". */
+function renderPause() {
+  const pause = state.status?.pause ?? null;
+  ui.pauseHour.hidden = Boolean(pause);
+  ui.pause.hidden = Boolean(pause);
+  ui.resume.hidden = !pause;
+  ui.pauseNote.textContent = pause
+    ? (pause.until_ms != null ? `Paused until ${formatTime(pause.until_ms)}` : "Paused until you resume")
+    : "";
 }
 
 /** Today's date entry of the stats, if they have one. */
@@ -264,6 +277,8 @@ function renderBreakdown() {
   const data = state.breakdown;
   const rows = (data?.repos ?? []).map((r) => ({
     owner: r.repo_owner, repo: r.repo_name, url: r.repo_url, seconds: r.total_duration_seconds, sessions: r.session_count,
+    prs: (r.prs ?? []).map((p) => ({ pr: p.pr_number, url: p.pr_url, seconds: p.total_duration_seconds, sessions: p.session_count })),
+    morePrs: r.more_prs ?? 0,
   }));
   ui.repos.replaceChildren();
   ui.repoNote.hidden = true;
@@ -277,7 +292,7 @@ function renderBreakdown() {
   }
   const note = fillBreakdown(ui.repos, rows, TOP_REPOS);
   const notes = note ? [note] : [];
-  if (!data.complete) notes.push("Older sessions are not included.");
+  if (!data.complete) notes.push("Only the largest repositories and pull requests are listed.");
   if (notes.length) {
     ui.repoNote.textContent = notes.join(" · ");
     ui.repoNote.hidden = false;
@@ -397,6 +412,45 @@ ui.options.addEventListener("click", async (event) => {
   } catch {
     // No options page declared: open it as a tab instead.
     window.open(chrome.runtime.getURL?.("options/options.html") ?? ui.options.href, "_blank");
+  }
+});
+
+/** Sends a pause or resume, then re-reads the status (the SDK ended or resumes tracking). */
+async function control(message) {
+  for (const button of [ui.pauseHour, ui.pause, ui.resume]) button.disabled = true;
+  try {
+    const data = await ask(message);
+    state.status = data.status ?? state.status;
+    await loadStatus({ quiet: true });
+    await reloadData();
+  } catch (error) {
+    state.notice = `Could not ${message.type}: ${lowerFirst(String(error?.message ?? error))}`;
+    renderStatus();
+  } finally {
+    for (const button of [ui.pauseHour, ui.pause, ui.resume]) button.disabled = false;
+  }
+}
+
+ui.pauseHour.addEventListener("click", () => control({ type: "pause", minutes: 60 }));
+ui.pause.addEventListener("click", () => control({ type: "pause" }));
+ui.resume.addEventListener("click", () => control({ type: "resume" }));
+
+// Deleting a session: every history row's × button (ended sessions only), confirmed first.
+ui.history.addEventListener("click", async (event) => {
+  const button = /** @type {HTMLElement} */ (event.target)?.closest?.("button[data-session-id]");
+  if (!(button instanceof HTMLButtonElement)) return;
+  const label = button.dataset.label ?? "this session";
+  if (!confirm(`Delete ${label}? Its time leaves your statistics on every device. This cannot be undone.`)) return;
+  button.disabled = true;
+  try {
+    await ask({ type: "deleteSession", session_id: button.dataset.sessionId });
+    state.notice = `Deleted ${label}.`;
+    await loadStatus({ quiet: true });
+    await reloadData();
+  } catch (error) {
+    button.disabled = false;
+    state.notice = `Could not delete ${label}: ${lowerFirst(String(error?.message ?? error))}`;
+    renderStatus();
   }
 });
 

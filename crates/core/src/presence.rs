@@ -118,14 +118,16 @@ pub fn current_pr(observation: &Observation<'_>, filter: &RepoFilter) -> Option<
 
 /// Decides what follows from `observation` at `now_ms`. When the user went idle, work
 /// stopped when the inactivity began: `idle_threshold_ms` before `chrome.idle` said so.
+/// While the user has paused tracking nothing is started (and a running session ends).
 pub fn decide(
     running: Option<&Running>,
     observation: &Observation<'_>,
     filter: &RepoFilter,
+    paused: bool,
     now_ms: i64,
     idle_threshold_ms: i64,
 ) -> Action {
-    let target = current_pr(observation, filter);
+    let target = current_pr(observation, filter).filter(|_| !paused);
     match (running, target) {
         (None, None) => Action::Keep,
         (None, Some(pr)) => Action::Start(pr),
@@ -187,13 +189,13 @@ mod tests {
         let filter = RepoFilter::default();
         let on_pr = seen(Some(PR), true, IdleState::Active);
         assert!(
-            matches!(decide(None, &on_pr, &filter, NOW, 60_000), Action::Start(pr) if pr.number == 42)
+            matches!(decide(None, &on_pr, &filter, false, NOW, 60_000), Action::Start(pr) if pr.number == 42)
         );
-        assert_eq!(decide(Some(&running(42)), &on_pr, &filter, NOW, 60_000), Action::Keep);
+        assert_eq!(decide(Some(&running(42)), &on_pr, &filter, false, NOW, 60_000), Action::Keep);
         let files =
             seen(Some("https://github.com/OCTO/Hello/pull/42/files"), true, IdleState::Active);
         assert_eq!(
-            decide(Some(&running(42)), &files, &filter, NOW, 60_000),
+            decide(Some(&running(42)), &files, &filter, false, NOW, 60_000),
             Action::Keep,
             "sub-pages are the same PR"
         );
@@ -210,22 +212,22 @@ mod tests {
             seen(Some(PR), true, IdleState::Locked),
         ] {
             assert_eq!(
-                decide(Some(&r), &observation, &filter, NOW, 60_000),
+                decide(Some(&r), &observation, &filter, false, NOW, 60_000),
                 Action::End { at_ms: NOW }
             );
         }
         let other = seen(Some("https://github.com/octo/hello/pull/7"), true, IdleState::Active);
         assert!(
-            matches!(decide(Some(&r), &other, &filter, NOW, 60_000), Action::Start(pr) if pr.number == 7)
+            matches!(decide(Some(&r), &other, &filter, false, NOW, 60_000), Action::Start(pr) if pr.number == 7)
         );
     }
 
     #[test]
     fn going_idle_ends_when_the_inactivity_began() {
         let idle = seen(Some(PR), true, IdleState::Idle);
-        let action = decide(Some(&running(42)), &idle, &RepoFilter::default(), NOW, 300_000);
+        let action = decide(Some(&running(42)), &idle, &RepoFilter::default(), false, NOW, 300_000);
         assert_eq!(action, Action::End { at_ms: NOW - 300_000 });
-        assert_eq!(decide(None, &idle, &RepoFilter::default(), NOW, 300_000), Action::Keep);
+        assert_eq!(decide(None, &idle, &RepoFilter::default(), false, NOW, 300_000), Action::Keep);
     }
 
     #[test]

@@ -106,7 +106,11 @@ fn scenario() -> Engine {
 }
 
 fn golden(version: u64) -> String {
-    let path = format!("{}/tests/snapshots/v{version}.json", env!("CARGO_MANIFEST_DIR"));
+    golden_named(&format!("v{version}"))
+}
+
+fn golden_named(name: &str) -> String {
+    let path = format!("{}/tests/snapshots/{name}.json", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
 }
 
@@ -147,6 +151,9 @@ fn every_version_ever_written_restores() {
     assert_restored_as_written(&v2, Some(&uuid(9)));
     let v3 = Engine::restore(&golden(3)).expect("version 3 restores");
     assert_restored_as_written(&v3, Some(&uuid(9)));
+    let v4 = Engine::restore(&golden(4)).expect("version 4 restores");
+    assert_restored_as_written(&v4, Some(&uuid(9)));
+    assert_eq!(v3.snapshot(), v4.snapshot(), "version 3 migrates to what version 4 wrote");
     // A migrated snapshot is written in the current format: the same as the golden one
     // but for what version 3 added (version 2 kept no timer table).
     let without_timers = |engine: &Engine| {
@@ -157,23 +164,47 @@ fn every_version_ever_written_restores() {
     assert_eq!(without_timers(&v2), without_timers(&v3));
 }
 
-/// The current version's golden file is written once, by the first build that writes
-/// that version (the test then fails until it is committed), and never overwritten.
-#[test]
-fn this_build_writes_the_current_golden_file() {
-    let written: serde_json::Value = serde_json::from_str(&scenario().snapshot()).expect("JSON");
-    let path = format!("{}/tests/snapshots/v{SNAPSHOT_VERSION}.json", env!("CARGO_MANIFEST_DIR"));
+/// Compares `engine`'s snapshot with the golden file `name` of the current version. The
+/// file is written once, by the first build that writes that version (the test then
+/// fails until it is committed), and never overwritten.
+fn assert_writes_golden(engine: &Engine, name: &str) {
+    let written: serde_json::Value = serde_json::from_str(&engine.snapshot()).expect("JSON");
+    let path = format!("{}/tests/snapshots/{name}.json", env!("CARGO_MANIFEST_DIR"));
     if !std::path::Path::new(&path).exists() {
         let pretty = serde_json::to_string_pretty(&written).expect("JSON") + "\n";
         std::fs::write(&path, pretty).expect("writes the golden file");
         panic!("wrote {path}: review and commit it");
     }
-    let golden: serde_json::Value = serde_json::from_str(&golden(SNAPSHOT_VERSION)).expect("JSON");
+    let text = std::fs::read_to_string(&path).expect("reads the golden file");
+    let golden: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(written["version"], SNAPSHOT_VERSION);
     assert_eq!(
         written, golden,
-        "the format changed: bump SNAPSHOT_VERSION, keep v3.json, add a migration and a golden file"
+        "the format changed: bump SNAPSHOT_VERSION, keep the old golden files, add a migration and a golden file"
     );
+}
+
+#[test]
+fn this_build_writes_the_current_golden_file() {
+    assert_writes_golden(&scenario(), &format!("v{SNAPSHOT_VERSION}"));
+}
+
+/// The scenario, then the user pauses for an hour: the running session ends there.
+fn paused_scenario() -> Engine {
+    let mut engine = scenario();
+    let at = UnixMillis(T0 + 9 * MINUTE);
+    engine.pause(at, Some(UnixMillis(T0 + 69 * MINUTE)), uuid(3000)).expect("pauses");
+    engine
+}
+
+#[test]
+fn a_pause_is_written_and_restored() {
+    assert_writes_golden(&paused_scenario(), "v4-paused");
+    let restored = Engine::restore(&golden_named("v4-paused")).expect("restores");
+    let pause = restored.pause_state(UnixMillis(T0 + 10 * MINUTE)).expect("still paused");
+    assert_eq!((pause.since_ms, pause.until_ms), (T0 + 9 * MINUTE, Some(T0 + 69 * MINUTE)));
+    assert!(restored.active_session().is_none(), "the pause ended the running session");
+    assert_eq!(restored.pause_state(UnixMillis(T0 + 69 * MINUTE)), None, "over after the hour");
 }
 
 #[test]
@@ -193,10 +224,10 @@ fn a_restored_engine_goes_on_as_the_original() {
 fn unreadable_snapshots_never_brick_and_keep_their_queued_ops() {
     let at = UnixMillis(T0 + DAY);
     // A newer version, an unknown shape, a truncated file, and not JSON at all.
-    let newer = golden(3).replacen("\"version\": 3", "\"version\": 4", 1);
+    let newer = golden(4).replacen("\"version\": 4", "\"version\": 5", 1);
     let mut broken_v2: serde_json::Value = serde_json::from_str(&golden(2)).expect("JSON");
     broken_v2["state"]["auth"] = serde_json::json!("garbage");
-    let truncated = &golden(3)[..golden(3).len() / 2];
+    let truncated = &golden(4)[..golden(4).len() / 2];
     let cases: [(&str, usize, bool); 4] = [
         (&newer, 3, true),
         (&broken_v2.to_string(), 3, true),
@@ -222,7 +253,7 @@ fn unreadable_snapshots_never_brick_and_keep_their_queued_ops() {
 
 #[test]
 fn the_recovery_note_stays_until_the_server_confirms_a_batch() {
-    let newer = golden(3).replacen("\"version\": 3", "\"version\": 4", 1);
+    let newer = golden(4).replacen("\"version\": 4", "\"version\": 5", 1);
     let at = UnixMillis(T0 + DAY);
     let (mut engine, _) = Engine::restore_or_recover(Some(&newer), EngineConfig::default(), at);
     let restored = Engine::restore(&engine.snapshot()).expect("the recovered state persists");

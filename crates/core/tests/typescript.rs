@@ -11,17 +11,18 @@ use worktime_api::health::{HealthResponse, HealthStatus};
 use worktime_api::stats::{DailyStats, DayTotals, PrTotals};
 use worktime_api::sync::OpType;
 use worktime_api::ErrorCode;
+use worktime_core::client::badge::{Badge, BadgeState};
 use worktime_core::client::history::{Breakdown, HistoryEntry, HistoryPage, Source};
 use worktime_core::client::js::{
     BrowserObservation, Checked, InitConfig, NextAlarm, SdkStatus, SettingsRules,
     StartSessionInput, StatsResult,
 };
 use worktime_core::client::{
-    FailedItem, Failure, LiveEvent, LiveState, LocalSession, Recovery, RejectedItem, Status,
+    FailedItem, Failure, LiveEvent, LiveState, LocalSession, Pause, Recovery, RejectedItem, Status,
     SyncReason, SyncState, Timer,
 };
 use worktime_core::settings::{RepoList, Settings};
-use worktime_core::stats::report::RepoTotals;
+use worktime_core::stats::report::{PrEntry, RepoTotals};
 
 const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk/src/types.d.ts");
 
@@ -45,6 +46,9 @@ fn declarations() -> String {
         RejectedItem::decl(&config),
         Recovery::decl(&config),
         Status::decl(&config),
+        Pause::decl(&config),
+        BadgeState::decl(&config),
+        Badge::decl(&config),
         SdkStatus::decl(&config),
         Source::decl(&config),
         DayTotals::decl(&config),
@@ -53,6 +57,7 @@ fn declarations() -> String {
         HistoryEntry::decl(&config),
         HistoryPage::decl(&config),
         PrTotals::decl(&config),
+        PrEntry::decl(&config),
         RepoTotals::decl(&config),
         Breakdown::decl(&config),
         Timer::decl(&config),

@@ -137,8 +137,12 @@ impl Inner {
     }
 
     pub(crate) fn status_js(&self) -> Result<JsValue, JsValue> {
-        let status: Status = self.engine.borrow().status(platform::now());
-        to_js(&SdkStatus { online: self.reachable.get(), status })
+        let engine = self.engine.borrow();
+        let now = platform::now();
+        let status: Status = engine.status(now);
+        let online = self.reachable.get();
+        let pause = engine.pause_state(now);
+        to_js(&SdkStatus { online, status, pause, badge: engine.badge(now, online) })
     }
 
     pub(crate) fn view_context(&self) -> views::Context {

@@ -7,6 +7,7 @@
 //! crossing into JavaScript is a typed object described in the `.d.ts`.
 
 mod account;
+mod control;
 mod error;
 mod http;
 mod inner;

@@ -13,6 +13,8 @@ extern "C" {
     fn chrome_get(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = set)]
     fn chrome_set(items: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["chrome", "storage", "local"], js_name = remove)]
+    fn chrome_remove(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
 }
 
 thread_local! {
@@ -64,6 +66,20 @@ impl Store {
                 js_sys::Reflect::set(&items, &JsValue::from_str(key), &JsValue::from_str(value))
                     .map_err(describe)?;
                 let promise = chrome_set(&items).map_err(describe)?;
+                JsFuture::from(promise).await.map_err(describe)?;
+                Ok(())
+            }
+        }
+    }
+
+    pub async fn remove(self, key: &str) -> Result<(), String> {
+        match self {
+            Store::Memory => {
+                MEMORY.with(|m| m.borrow_mut().remove(key));
+                Ok(())
+            }
+            Store::Chrome => {
+                let promise = chrome_remove(&JsValue::from_str(key)).map_err(describe)?;
                 JsFuture::from(promise).await.map_err(describe)?;
                 Ok(())
             }

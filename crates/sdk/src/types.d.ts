@@ -41,7 +41,7 @@ username: string, avatar_url: string | null, };
 
 export type ErrorCode = "invalid_json" | "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "session_not_active" | "payload_too_large" | "validation_failed" | "rate_limited" | "internal" | "upstream_failed" | "unavailable" | "unknown";
 
-export type OpType = "start" | "end" | "heartbeat";
+export type OpType = "start" | "end" | "heartbeat" | "delete";
 
 export type InitConfig = { 
 /**
@@ -216,11 +216,45 @@ round_reason: SyncReason | null,
  */
 recovery: Recovery | null, };
 
+export type Pause = { 
+/**
+ * When the pause began (epoch ms).
+ */
+since_ms: number, 
+/**
+ * When tracking resumes by itself (epoch ms); `None`: until the user resumes.
+ */
+until_ms: number | null, };
+
+export type BadgeState = "sign_in_needed" | "rejected" | "offline" | "paused" | "tracking" | "idle";
+
+export type Badge = { state: BadgeState, 
+/**
+ * At most 4 characters; empty hides the badge.
+ */
+text: string, 
+/**
+ * The badge's background, `#rrggbb`.
+ */
+color: string, 
+/**
+ * The icon's tooltip.
+ */
+title: string, };
+
 export type SdkStatus = { 
 /**
  * Whether the last request reached the backend (`null` before the first).
  */
 online: boolean | null, 
+/**
+ * Set while the user has paused tracking.
+ */
+pause: Pause | null, 
+/**
+ * What the toolbar icon's badge shows now.
+ */
+badge: Badge, 
 /**
  * Ops waiting for the server's confirmation, failed ones included.
  */
@@ -362,27 +396,51 @@ export type PrTotals = { pr_number: number, total_duration_seconds: number, sess
  */
 last_worked: string, };
 
-export type RepoTotals = { repo_owner: string, repo_name: string, total_duration_seconds: number, session_count: number, 
+export type PrEntry = { pr_number: number, total_duration_seconds: number, session_count: number, 
+/**
+ * End of its latest session counted, RFC 3339 UTC.
+ */
+last_worked: string, 
+/**
+ * The PR's page on GitHub (`None` for names GitHub would not accept).
+ */
+pr_url: string | null, };
+
+export type RepoTotals = { repo_owner: string, repo_name: string, 
+/**
+ * All its PRs, listed or not.
+ */
+total_duration_seconds: number, session_count: number, 
 /**
  * The repository's page on GitHub (`None` for names GitHub would not accept).
  */
 repo_url: string | null, 
 /**
- * Most recently worked first.
+ * Largest first (ties: the later worked, then the lower number), at most
+ * `worktime_api::stats::BREAKDOWN_MAX_PRS`.
  */
-prs: Array<PrTotals>, };
+prs: Array<PrEntry>, 
+/**
+ * Its PRs not listed.
+ */
+more_prs: number, };
 
 export type Breakdown = { source: Source, since_ms: number, 
 /**
- * False when the history was too long to read all of it (the oldest part is missing).
+ * False when repositories or PRs were left out of the lists (beyond the caps of
+ * `worktime_api::stats::BREAKDOWN_MAX_REPOS` and `BREAKDOWN_MAX_PRS`); totals count them.
  */
 complete: boolean, 
 /**
  * Largest total first.
  */
-repos: Array<RepoTotals>, };
+repos: Array<RepoTotals>, 
+/**
+ * Repositories left out of `repos`.
+ */
+more_repos: number, };
 
-export type Timer = "retry" | "sync" | "heartbeat" | "reconnect";
+export type Timer = "retry" | "sync" | "heartbeat" | "reconnect" | "pause_ends";
 
 export type NextAlarm = { name: string, 
 /**

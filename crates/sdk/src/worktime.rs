@@ -25,6 +25,7 @@ use worktime_core::time::UnixMillis;
 use crate::inner::{error_message, web_sys_log, Inner};
 use crate::storage::Store;
 use crate::{live, platform, transport, views};
+use worktime_core::settings::{engine_storage_key, LEGACY_ENGINE_KEY};
 
 /// The SDK object; see the module docs and the `.d.ts`.
 #[wasm_bindgen]
@@ -147,6 +148,7 @@ impl WorkTime {
                     running.as_ref(),
                     &seen,
                     &filter,
+                    engine.pause_state(now).is_some(),
                     now.0,
                     i64::from(options.idle_seconds) * 1000,
                 )
@@ -414,10 +416,14 @@ impl WorkTime {
             None => Store::detect(),
             Some(other) => return Err(js_error(format!("unknown storage {other:?}"))),
         };
-        let key = options.storage_key.unwrap_or_else(|| "worktime.engine".to_owned());
+        let base_url = options.base_url.trim_end_matches('/').to_owned();
+        // One saved state per backend: its token and queued ops only ever go to the
+        // backend they were made for (see `settings::engine_storage_key`).
+        let adopt_legacy = options.storage_key.is_none();
+        let key = options.storage_key.unwrap_or_else(|| engine_storage_key(&base_url));
         // A stored state that cannot be read never makes `init` fail: the engine keeps
         // what it can of it and says so in its status; the raw value is kept aside.
-        let stored = match store.load(&key).await {
+        let stored = match load_or_adopt_legacy(store, &key, adopt_legacy).await {
             Ok(stored) => stored,
             Err(error) => Some(format!("unreadable storage: {error}")),
         };
@@ -435,7 +441,7 @@ impl WorkTime {
         let (live, live_io) = live::new_live();
         let inner = Rc::new(Inner {
             engine: RefCell::new(engine),
-            base_url: options.base_url.trim_end_matches('/').to_owned(),
+            base_url,
             store,
             key,
             reachable: Cell::new(None),
@@ -447,4 +453,22 @@ impl WorkTime {
         inner.pump(None).await;
         Ok(WorkTime { inner })
     }
+}
+
+/// The state saved under `key`; when there is none, the state saved by builds before one
+/// state per backend (`LEGACY_ENGINE_KEY`, which was always the configured backend's), moved
+/// under `key`.
+async fn load_or_adopt_legacy(
+    store: Store,
+    key: &str,
+    adopt_legacy: bool,
+) -> Result<Option<String>, String> {
+    let stored = store.load(key).await?;
+    if stored.is_some() || !adopt_legacy {
+        return Ok(stored);
+    }
+    let Some(legacy) = store.load(LEGACY_ENGINE_KEY).await? else { return Ok(None) };
+    store.save(key, &legacy).await?;
+    store.remove(LEGACY_ENGINE_KEY).await?;
+    Ok(Some(legacy))
 }

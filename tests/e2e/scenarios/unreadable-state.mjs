@@ -4,12 +4,15 @@
 //    The restarted worker keeps the raw value aside, recovers the queued ops, asks for a
 //    sign-in and the popup says what happened (popup-recovered.png); signed in again and
 //    online, the session reaches the server exactly once with its duration.
-import { assert, assertNear, describe, freshUser, proxyMode, prUrl, serverSessions, sleep, waitFor } from "../harness.mjs";
+import { assert, assertNear, describe, env, freshUser, proxyMode, prUrl, serverSessions, sleep, waitFor } from "../harness.mjs";
 
 export const name = "unreadable-state";
 export const timeoutMs = 60_000;
 
-const KEY = "worktime.engine";
+// The SDK saves one state per backend (settings::engine_storage_key); configure() points
+// the extension at the fault proxy. (Read when the scenario runs: the runner imports every
+// scenario before the environment is known, e.g. for --extension-origin.)
+const stateKey = () => `worktime.engine:${env.proxyUrl}`;
 
 export async function run(ctx) {
   const user = freshUser(name);
@@ -41,7 +44,7 @@ export async function run(ctx) {
       const newer = saved.replace(/^\{"version":\d+/, '{"version":99');
       await chrome.storage.local.set({ [key]: newer });
       return newer;
-    }, KEY);
+    }, stateKey());
     assert(raw.startsWith('{"version":99'), `the saved state was not rewritten: ${raw.slice(0, 40)}`);
 
     // A message from a page wakes the worker, which starts from the unreadable state.
@@ -51,7 +54,7 @@ export async function run(ctx) {
     assert(status.pending_count === before.pending_count && !status.signed_in,
       `expected the ops queued and a sign-in asked for: ${JSON.stringify(status)}`);
     assert(status.recovery.version === 99, `recovery: ${JSON.stringify(status.recovery)}`);
-    const kept = await browser.sw(async (key) => (await chrome.storage.local.get(key))[key], `${KEY}.unreadable`);
+    const kept = await browser.sw(async (key) => (await chrome.storage.local.get(key))[key], `${stateKey()}.unreadable`);
     assert(kept === raw, "the unreadable state was not kept aside");
 
     const popup = await browser.openPopup();

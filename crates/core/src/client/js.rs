@@ -7,7 +7,9 @@
 use serde::{Deserialize, Serialize};
 use worktime_api::stats::DailyStats;
 
+use super::badge::Badge;
 use super::history::Source;
+use super::state::Pause;
 use super::status::Status;
 use super::timers::Timer;
 use crate::settings::Settings;
@@ -75,6 +77,10 @@ pub struct SdkStatus {
     pub online: Option<bool>,
     #[serde(flatten)]
     pub status: Status,
+    /// Set while the user has paused tracking.
+    pub pause: Option<Pause>,
+    /// What the toolbar icon's badge shows now.
+    pub badge: Badge,
 }
 
 /// `stats(days)`: daily totals and where they came from.

@@ -12,7 +12,9 @@
 //! [`live`], the live connection's own state machine ([`Live`]), which uses the engine's
 //! token and device id.
 
+pub mod badge;
 pub mod config;
+mod control;
 pub mod failure;
 pub mod history;
 pub mod js;
@@ -38,11 +40,12 @@ use worktime_api::auth::User;
 use worktime_api::sync::{OpType, SyncOp};
 
 pub use self::config::EngineConfig;
+pub use self::control::MAX_TIMED_PAUSE_MS;
 pub use self::failure::Failure;
 pub use self::live::{Live, LiveCommand, LiveConfig, LiveError, LiveEvent, LiveState};
 pub use self::signout::{SignOutResult, SignOutScope};
 pub use self::snapshot::{SnapshotError, SNAPSHOT_VERSION};
-pub use self::state::Recovery;
+pub use self::state::{Pause, Recovery};
 pub use self::status::{FailedItem, RejectedItem, Status, SyncReason};
 pub use self::timers::{next_wake, Timer, Wake, ALARM_NAME, LONGEST_IN_MEMORY_TIMER_MS};
 pub use self::tracking::{
@@ -65,6 +68,8 @@ use crate::time::UnixMillis;
 ///   [`retry_at`](Engine::retry_at).
 /// - Application commands: [`start_session`](Engine::start_session),
 ///   [`end_session`](Engine::end_session), [`heartbeat`](Engine::heartbeat),
+///   [`pause`](Engine::pause), [`resume`](Engine::resume),
+///   [`delete_session`](Engine::delete_session),
 ///   [`set_token`](Engine::set_token), [`sign_out`](Engine::sign_out),
 ///   [`request_sync`](Engine::request_sync), [`token_refused`](Engine::token_refused),
 ///   [`sign_out_request`](Engine::sign_out_request) and
@@ -131,7 +136,7 @@ impl Engine {
         }
     }
 
-    /// The persisted state as JSON with `"version": 3` ([`SNAPSHOT_VERSION`]).
+    /// The persisted state as JSON with `"version": 4` ([`SNAPSHOT_VERSION`]).
     pub fn snapshot(&self) -> String {
         snapshot::write(&self.state)
     }
@@ -215,12 +220,15 @@ impl Engine {
 
     /// Starts tracking a pull request at `now`. An active session is first ended at
     /// `now`: its end op (id [`implicit_end_op_id`]) is queued before the new start.
-    /// Returns the new active session.
+    /// Returns the new active session. Refused while tracking is paused.
     pub fn start_session(
         &mut self,
         now: UnixMillis,
         input: StartInput,
     ) -> Result<LocalSession, TrackingError> {
+        if self.pause_state(now).is_some() {
+            return Err(TrackingError::Paused);
+        }
         let op_id = self.fresh_op_id(&input.op_id)?;
         if self.state.queue.contains_op(&implicit_end_op_id(&op_id)) {
             return Err(TrackingError::DuplicateId(op_id));

@@ -82,6 +82,16 @@ impl OpQueue {
         self.ops.push_back(QueuedOp { op, enqueued_ms: now_ms, failed: None });
     }
 
+    /// Removes the ops of `session_id` that are not being sent (`in_flight`): a deleted
+    /// session's start, heartbeats and end need not reach the server. Returns how many.
+    pub fn drop_session(&mut self, session_id: &str, in_flight: &[String]) -> usize {
+        let before = self.ops.len();
+        self.ops.retain(|queued| {
+            queued.op.session_id != session_id || in_flight.contains(&queued.op.op_id)
+        });
+        before - self.ops.len()
+    }
+
     /// The first `limit` ops.
     pub fn head(&self, limit: usize) -> Vec<SyncOp> {
         self.ops.iter().take(limit).map(|queued| queued.op.clone()).collect()

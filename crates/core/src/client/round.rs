@@ -14,7 +14,7 @@ use super::backoff::Retry;
 use super::queue::OpQueue;
 use super::status::SyncReason;
 
-/// The running round, persisted with the engine (see `snapshot::v3::RoundV3`).
+/// The running round, persisted with the engine (see `snapshot::v4::RoundV4`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Round {
     pub reason: SyncReason,

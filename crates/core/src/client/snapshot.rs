@@ -10,8 +10,9 @@
 //! build that wrote that version and restored by a test):
 //! - 1 (wave 1): a serde dump of the internals, `{"version":1,"state":{…}}`;
 //! - 2 adds the device id (`state.tracker.device_id` and each history record's);
-//! - 3 is an explicit format ([`v3`]): typed failures, the timer table, the recovery
-//!   note; no defaults inside the version.
+//! - 3 is an explicit format: typed failures, the timer table, the recovery note; no
+//!   defaults inside the version;
+//! - 4 ([`v4`]) adds the user's pause (and the `delete` op type in the queue).
 //!
 //! Older versions are migrated on read (`legacy`). A snapshot that is not JSON, has no
 //! version, is of an unknown or newer version, or does not have its version's shape is
@@ -19,7 +20,7 @@
 //! (its queued ops first, then the device id) and records a [`Recovery`] the status shows.
 
 mod legacy;
-pub(crate) mod v3;
+pub(crate) mod v4;
 
 use std::fmt;
 
@@ -33,7 +34,7 @@ use super::tracking::checked_uuid;
 use crate::time::UnixMillis;
 
 /// The snapshot format this build writes.
-pub const SNAPSHOT_VERSION: u64 = 3;
+pub const SNAPSHOT_VERSION: u64 = 4;
 
 /// Why a snapshot could not be restored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +67,7 @@ impl std::error::Error for SnapshotError {}
 /// Writes `state` in the current format.
 pub(crate) fn write(state: &State) -> String {
     // Serializing plain structs with string keys cannot fail.
-    serde_json::to_string(&v3::SnapshotV3::of(state)).unwrap_or_default()
+    serde_json::to_string(&v4::SnapshotV4::of(state)).unwrap_or_default()
 }
 
 /// Reads a snapshot of any version this build knows.
@@ -78,18 +79,21 @@ pub(crate) fn read(text: &str) -> Result<State, SnapshotError> {
     // The current version is read straight from the text: one deserializer (the one every
     // other JSON read uses), no second copy of the tree for `serde_json::Value`.
     let migrated = match version {
-        1 | 2 => {
+        1..=3 => {
             if version == 1 {
                 legacy::v1_to_v2(&mut value);
             }
-            let v3 = legacy::v2_to_v3(value)
-                .ok_or_else(|| SnapshotError::Malformed("no state".into()))?;
-            Some(v3.to_string())
+            if version <= 2 {
+                value = legacy::v2_to_v3(value)
+                    .ok_or_else(|| SnapshotError::Malformed("no state".into()))?;
+            }
+            legacy::v3_to_v4(&mut value);
+            Some(value.to_string())
         }
         SNAPSHOT_VERSION => None,
         other => return Err(SnapshotError::UnsupportedVersion(other)),
     };
-    let snapshot: v3::SnapshotV3 =
+    let snapshot: v4::SnapshotV4 =
         serde_json::from_str(migrated.as_deref().unwrap_or(text)).map_err(malformed)?;
     Ok(snapshot.into_state())
 }

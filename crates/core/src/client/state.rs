@@ -28,6 +28,8 @@ pub(crate) struct State {
     pub timers: Timers,
     /// Set when the state was recovered from a snapshot that could not be read.
     pub recovery: Option<Recovery>,
+    /// Set while the user has paused tracking.
+    pub pause: Option<Pause>,
 }
 
 impl State {
@@ -45,6 +47,7 @@ impl State {
             last_request_ms: None,
             timers: Timers::default(),
             recovery: None,
+            pause: None,
         }
     }
 }
@@ -64,4 +67,22 @@ pub struct Recovery {
     pub recovered_ops: usize,
     /// Whether this installation's device id was read back.
     pub recovered_device_id: bool,
+}
+
+/// The user paused tracking: nothing is tracked from `since_ms` until they resume, or
+/// until `until_ms` when the pause was for a while.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Pause {
+    /// When the pause began (epoch ms).
+    pub since_ms: i64,
+    /// When tracking resumes by itself (epoch ms); `None`: until the user resumes.
+    pub until_ms: Option<i64>,
+}
+
+impl Pause {
+    /// Whether the pause still holds at `now_ms`.
+    pub fn holds_at(&self, now_ms: i64) -> bool {
+        self.until_ms.is_none_or(|until| now_ms < until)
+    }
 }

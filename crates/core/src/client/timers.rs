@@ -9,6 +9,7 @@
 //! | `Sync`      | every `send_interval_ms` (15 min)                    | a periodic round (`Periodic`)     |
 //! | `Heartbeat` | a minute after the active session's last heartbeat   | the shell looks at the browser    |
 //! | `Reconnect` | the live connection's own wait ([`super::Live`])     | the live machine's `handle_timeout` |
+//! | `PauseEnds` | the end of a pause for a while (`Pause::until_ms`)   | tracking follows the browser again |
 //!
 //! The live connection is its own state machine, so its entry is merged in by
 //! [`next_wake`]; everything else is the engine's. Deadlines are absolute epoch
@@ -17,6 +18,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::control::MAX_TIMED_PAUSE_MS;
 use super::live::Live;
 use super::status::SyncReason;
 use super::Engine;
@@ -38,6 +40,7 @@ pub enum Timer {
     Sync,
     Heartbeat,
     Reconnect,
+    PauseEnds,
 }
 
 /// The persisted deadlines that are not derived from other state.
@@ -72,7 +75,7 @@ pub fn next_wake(engine: &Engine, live: Option<&Live>) -> Option<Wake> {
 impl Engine {
     /// Every armed entry of the engine's table.
     pub(crate) fn timer_table(&self) -> Vec<(Timer, UnixMillis)> {
-        let mut table = Vec::with_capacity(3);
+        let mut table = Vec::with_capacity(4);
         if self.in_flight.is_none() {
             if let Some(at) = self.state.round.as_ref().and_then(|r| r.retry.wait_until_ms) {
                 table.push((Timer::Retry, UnixMillis(at)));
@@ -85,6 +88,9 @@ impl Engine {
             let at = base.saturating_add(self.state.config.heartbeat_interval_ms);
             table.push((Timer::Heartbeat, UnixMillis(at)));
         }
+        if let Some(until) = self.state.pause.and_then(|pause| pause.until_ms) {
+            table.push((Timer::PauseEnds, UnixMillis(until)));
+        }
         table
     }
 
@@ -95,12 +101,17 @@ impl Engine {
 
     /// The timer armed from [`next_timer`](Engine::next_timer) fired (early or late calls
     /// are fine: a deadline not yet reached is kept). Handles every due entry and returns
-    /// the ones that fired; on `Heartbeat` the shell looks at the browser and calls
+    /// the ones that fired; on `Heartbeat` and `PauseEnds` the shell looks at the browser and calls
     /// [`heartbeat`](Engine::heartbeat) or [`end_session`](Engine::end_session).
     pub fn handle_timeout(&mut self, now: UnixMillis) -> Vec<Timer> {
         let mut fired = Vec::new();
         for (timer, at) in self.timer_table() {
-            if !self.state.config.deadline_due(at.0, now.0) {
+            let due = match timer {
+                // A pause may be longer than any wait the engine schedules itself.
+                Timer::PauseEnds => at.0 <= now.0 || at.0 - now.0 > MAX_TIMED_PAUSE_MS,
+                _ => self.state.config.deadline_due(at.0, now.0),
+            };
+            if !due {
                 continue;
             }
             fired.push(timer);
@@ -117,6 +128,7 @@ impl Engine {
                 }
                 Timer::Heartbeat => self.state.timers.heartbeat_fired_ms = Some(now.0),
                 Timer::Reconnect => {}
+                Timer::PauseEnds => self.state.pause = None,
             }
         }
         fired

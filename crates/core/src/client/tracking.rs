@@ -84,6 +84,10 @@ pub enum TrackingError {
     Invalid(String),
     /// The session id or op id is already in use.
     DuplicateId(String),
+    /// The user paused tracking: nothing starts until they resume.
+    Paused,
+    /// The session is the one being tracked: pause (or leave the PR) before deleting it.
+    SessionRunning,
 }
 
 impl fmt::Display for TrackingError {
@@ -92,6 +96,10 @@ impl fmt::Display for TrackingError {
             TrackingError::NoActiveSession => f.write_str("no session is active"),
             TrackingError::Invalid(message) => f.write_str(message),
             TrackingError::DuplicateId(id) => write!(f, "the id {id} is already in use"),
+            TrackingError::Paused => f.write_str("tracking is paused"),
+            TrackingError::SessionRunning => {
+                f.write_str("this session is being tracked: pause tracking before deleting it")
+            }
         }
     }
 }

@@ -25,6 +25,14 @@ pub(super) fn v1_to_v2(value: &mut Value) {
     }
 }
 
+/// Version 3 → 4: no pause yet.
+pub(super) fn v3_to_v4(value: &mut Value) {
+    if let Some(snapshot) = value.as_object_mut() {
+        snapshot.insert("version".into(), Value::from(4));
+        snapshot.insert("pause".into(), Value::Null);
+    }
+}
+
 /// Version 2 → 3: the explicit layout; failure texts become typed failures; fields
 /// version 2 added inside its own lifetime get the values their `serde(default)` gave;
 /// the never-read `round.started_ms` goes. Returns `None` when `state` is missing.
@@ -132,7 +140,7 @@ fn failure_of(text: &Value) -> Value {
 /// snapshot lacks take these values.
 fn default_config() -> Value {
     let state = super::super::state::State::new(EngineConfig::default());
-    reparsed(&super::v3::SnapshotV3::of(&state).config)
+    reparsed(&super::v4::SnapshotV4::of(&state).config)
 }
 
 /// `value` as a JSON value, through text: the serializer and parser the SDK has anyway,

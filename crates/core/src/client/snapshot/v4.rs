@@ -1,5 +1,6 @@
-//! Snapshot format version 3: the explicit types of what is written, separate from the
-//! engine's internal structs. Every field is required (no `serde(default)`) and unknown
+//! Snapshot format version 4: the explicit types of what is written, separate from the
+//! engine's internal structs. Version 4 is version 3 plus the user's `pause` (and op
+//! type `delete` in the queue). Every field is required (no `serde(default)`) and unknown
 //! fields are refused, so a change to this file is a change of format and takes a new
 //! version with a migration (see `legacy`).
 
@@ -15,7 +16,7 @@ use super::super::config::EngineConfig;
 use super::super::failure::Failure;
 use super::super::queue::{OpQueue, QueuedOp, Rejections};
 use super::super::round::Round;
-use super::super::state::{Recovery, State};
+use super::super::state::{Pause, Recovery, State};
 use super::super::status::{RejectedItem, SyncReason};
 use super::super::timers::Timers;
 use super::super::token::{Auth, Token};
@@ -24,34 +25,43 @@ use super::super::tracking::{SessionRecord, Tracker};
 /// The whole snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SnapshotV3 {
-    /// Always 3.
+pub(crate) struct SnapshotV4 {
+    /// Always 4.
     pub version: u64,
-    pub config: ConfigV3,
-    pub auth: AuthV3,
+    pub config: ConfigV4,
+    pub auth: AuthV4,
     /// This installation's device id; `null` before the shell set one.
     pub device_id: Option<String>,
     /// Whether `history[0]` is the running session.
     pub tracking: bool,
     /// Newest first.
-    pub history: Vec<SessionV3>,
+    pub history: Vec<SessionV4>,
     /// Oldest first.
-    pub queue: Vec<QueuedOpV3>,
+    pub queue: Vec<QueuedOpV4>,
     /// Newest first.
-    pub rejected: Vec<RejectedV3>,
-    pub round: Option<RoundV3>,
+    pub rejected: Vec<RejectedV4>,
+    pub round: Option<RoundV4>,
     pub next_request_id: u64,
     pub last_sync_ms: Option<i64>,
     pub last_request_ms: Option<i64>,
     pub last_error: Option<Failure>,
-    pub timers: TimersV3,
+    pub timers: TimersV4,
     /// Set when this state was recovered from an unreadable snapshot.
     pub recovery: Option<Recovery>,
+    /// Set while the user has paused tracking.
+    pub pause: Option<PauseV4>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PauseV4 {
+    pub since_ms: i64,
+    pub until_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ConfigV3 {
+pub(crate) struct ConfigV4 {
     pub batch_size: usize,
     pub backoff_steps_ms: Vec<i64>,
     pub default_retry_after_ms: i64,
@@ -68,7 +78,7 @@ pub(crate) struct ConfigV3 {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct AuthV3 {
+pub(crate) struct AuthV4 {
     pub jwt: Option<String>,
     pub expires_at_ms: Option<i64>,
     pub user: Option<User>,
@@ -78,7 +88,7 @@ pub(crate) struct AuthV3 {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SessionV3 {
+pub(crate) struct SessionV4 {
     pub session_id: String,
     pub repo_owner: String,
     pub repo_name: String,
@@ -94,7 +104,7 @@ pub(crate) struct SessionV3 {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct QueuedOpV3 {
+pub(crate) struct QueuedOpV4 {
     /// The op exactly as the contract sends it.
     pub op: SyncOp,
     pub enqueued_ms: i64,
@@ -103,7 +113,7 @@ pub(crate) struct QueuedOpV3 {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RejectedV3 {
+pub(crate) struct RejectedV4 {
     pub op_id: String,
     pub session_id: String,
     pub op_type: OpType,
@@ -114,7 +124,7 @@ pub(crate) struct RejectedV3 {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RoundV3 {
+pub(crate) struct RoundV4 {
     pub reason: SyncReason,
     pub retries: u32,
     pub wait_until_ms: Option<i64>,
@@ -126,18 +136,18 @@ pub(crate) struct RoundV3 {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct TimersV3 {
+pub(crate) struct TimersV4 {
     pub sync_at_ms: Option<i64>,
     pub heartbeat_fired_ms: Option<i64>,
 }
 
-impl SnapshotV3 {
-    pub fn of(state: &State) -> SnapshotV3 {
+impl SnapshotV4 {
+    pub fn of(state: &State) -> SnapshotV4 {
         let c = &state.config;
         let auth = &state.auth;
-        SnapshotV3 {
-            version: 3,
-            config: ConfigV3 {
+        SnapshotV4 {
+            version: 4,
+            config: ConfigV4 {
                 batch_size: c.batch_size,
                 backoff_steps_ms: c.backoff_steps_ms.clone(),
                 default_retry_after_ms: c.default_retry_after_ms,
@@ -151,7 +161,7 @@ impl SnapshotV3 {
                 send_interval_ms: c.send_interval_ms,
                 heartbeat_interval_ms: c.heartbeat_interval_ms,
             },
-            auth: AuthV3 {
+            auth: AuthV4 {
                 jwt: auth.token.as_ref().map(|t| t.jwt.clone()),
                 expires_at_ms: auth.token.as_ref().map(|t| t.expires_at_ms),
                 user: auth.user.clone(),
@@ -160,18 +170,18 @@ impl SnapshotV3 {
             },
             device_id: state.tracker.device_id.clone(),
             tracking: state.tracker.active,
-            history: state.tracker.history.iter().map(SessionV3::of).collect(),
+            history: state.tracker.history.iter().map(SessionV4::of).collect(),
             queue: state
                 .queue
                 .iter()
-                .map(|q| QueuedOpV3 {
+                .map(|q| QueuedOpV4 {
                     op: q.op.clone(),
                     enqueued_ms: q.enqueued_ms,
                     failed: q.failed.clone(),
                 })
                 .collect(),
-            rejected: state.rejected.iter().map(RejectedV3::of).collect(),
-            round: state.round.as_ref().map(|r| RoundV3 {
+            rejected: state.rejected.iter().map(RejectedV4::of).collect(),
+            round: state.round.as_ref().map(|r| RoundV4 {
                 reason: r.reason,
                 retries: r.retry.retries,
                 wait_until_ms: r.retry.wait_until_ms,
@@ -184,11 +194,12 @@ impl SnapshotV3 {
             last_sync_ms: state.last_sync_ms,
             last_request_ms: state.last_request_ms,
             last_error: state.last_error.clone(),
-            timers: TimersV3 {
+            timers: TimersV4 {
                 sync_at_ms: state.timers.sync_at_ms,
                 heartbeat_fired_ms: state.timers.heartbeat_fired_ms,
             },
             recovery: state.recovery.clone(),
+            pause: state.pause.map(|p| PauseV4 { since_ms: p.since_ms, until_ms: p.until_ms }),
         }
     }
 
@@ -228,11 +239,11 @@ impl SnapshotV3 {
             tracker: Tracker {
                 device_id: self.device_id,
                 active: self.tracking && !self.history.is_empty(),
-                history: self.history.into_iter().map(SessionV3::into_record).collect(),
+                history: self.history.into_iter().map(SessionV4::into_record).collect(),
             },
             queue: OpQueue::from_ops(queue),
             rejected: Rejections::from_items(
-                self.rejected.into_iter().map(RejectedV3::into_item).collect(),
+                self.rejected.into_iter().map(RejectedV4::into_item).collect(),
             ),
             round: self.round.map(|r| Round {
                 reason: r.reason,
@@ -254,13 +265,14 @@ impl SnapshotV3 {
                 heartbeat_fired_ms: self.timers.heartbeat_fired_ms,
             },
             recovery: self.recovery,
+            pause: self.pause.map(|p| Pause { since_ms: p.since_ms, until_ms: p.until_ms }),
         }
     }
 }
 
-impl SessionV3 {
-    fn of(r: &SessionRecord) -> SessionV3 {
-        SessionV3 {
+impl SessionV4 {
+    fn of(r: &SessionRecord) -> SessionV4 {
+        SessionV4 {
             session_id: r.session_id.clone(),
             repo_owner: r.repo_owner.clone(),
             repo_name: r.repo_name.clone(),
@@ -292,9 +304,9 @@ impl SessionV3 {
     }
 }
 
-impl RejectedV3 {
-    fn of(item: &RejectedItem) -> RejectedV3 {
-        RejectedV3 {
+impl RejectedV4 {
+    fn of(item: &RejectedItem) -> RejectedV4 {
+        RejectedV4 {
             op_id: item.op_id.clone(),
             session_id: item.session_id.clone(),
             op_type: item.op_type,

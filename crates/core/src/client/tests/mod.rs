@@ -2,6 +2,7 @@
 
 mod auth;
 mod batches;
+mod control;
 mod devices;
 mod heartbeats;
 mod live;

@@ -12,16 +12,20 @@ fn snapshots_are_versioned_and_other_versions_are_refused() {
     start(&mut engine, T0, 1);
     let snapshot = engine.snapshot();
     let value: serde_json::Value = serde_json::from_str(&snapshot).expect("JSON");
-    assert_eq!(value["version"], 3);
+    assert_eq!(value["version"], 4);
     assert_eq!(restored(&engine).snapshot(), snapshot);
-    let future = snapshot.replacen("\"version\":3", "\"version\":4", 1);
-    assert_eq!(Engine::restore(&future).err(), Some(SnapshotError::UnsupportedVersion(4)));
-    let ancient = snapshot.replacen("\"version\":3", "\"version\":0", 1);
+    let future = snapshot.replacen("\"version\":4", "\"version\":5", 1);
+    assert_eq!(Engine::restore(&future).err(), Some(SnapshotError::UnsupportedVersion(5)));
+    let ancient = snapshot.replacen("\"version\":4", "\"version\":0", 1);
     assert_eq!(Engine::restore(&ancient).err(), Some(SnapshotError::UnsupportedVersion(0)));
     assert_eq!(Engine::restore(r#"{"state":{}}"#).err(), Some(SnapshotError::MissingVersion));
     assert!(matches!(Engine::restore("{"), Err(SnapshotError::Malformed(_))));
-    for empty in [r#"{"version":1,"state":{}}"#, r#"{"version":2,"state":{}}"#, r#"{"version":3}"#]
-    {
+    for empty in [
+        r#"{"version":1,"state":{}}"#,
+        r#"{"version":2,"state":{}}"#,
+        r#"{"version":3}"#,
+        r#"{"version":4}"#,
+    ] {
         assert!(matches!(Engine::restore(empty), Err(SnapshotError::Malformed(_))), "{empty}");
     }
 }
