@@ -11,8 +11,10 @@
 //   WORKTIME_TEST_PROXY_URL  the fault proxy in front of it: the extension's backendUrl
 //   WORKTIME_E2E_OUTPUT      where screenshots go (default test-output/)
 //   WORKTIME_E2E_CHROMIUM    Chromium to run (default /usr/bin/chromium)
+//   WORKTIME_TEST_DEV_URL    a worker offering the development sign-in (dev-sign-in)
 //   WORKTIME_E2E_NO_SKIP=1   a scenario that cannot run here (web-sign-in without the
-//                            extension's origin in ALLOWED_ORIGINS) fails instead of SKIP
+//                            extension's origin in ALLOWED_ORIGINS, dev-sign-in without
+//                            WORKTIME_TEST_DEV_URL) fails instead of SKIP
 //   WORKTIME_E2E_VERBOSE=1   scenario logs (server sessions seen) and stack traces
 // Prints `PASS name (Ns)`, `FAIL name: reason` or `SKIP name: reason` per scenario; exits 1
 // if any failed.
@@ -31,8 +33,12 @@ import * as live from "./scenarios/live.mjs";
 import * as unreadableState from "./scenarios/unreadable-state.mjs";
 import * as contentStorage from "./scenarios/content-storage.mjs";
 import * as yourData from "./scenarios/your-data.mjs";
+import * as control from "./scenarios/control.mjs";
+import * as backendChange from "./scenarios/backend-change.mjs";
+import * as screenshots from "./scenarios/screenshots.mjs";
+import * as devSignIn from "./scenarios/dev-sign-in.mjs";
 
-const SCENARIOS = [tabs, offline, workerRestart, spaNavigation, popup, webSignIn, twoDevices, live, unreadableState, contentStorage, yourData];
+const SCENARIOS = [tabs, offline, workerRestart, spaNavigation, popup, webSignIn, twoDevices, live, unreadableState, contentStorage, yourData, control, backendChange, devSignIn, screenshots];
 
 function withTimeout(promise, ms, name) {
   let timer;

@@ -12,7 +12,7 @@ use crate::ratelimit::{Gate, Limiter};
 use crate::request::{ApiError, Handled};
 use crate::standing::authenticate;
 use crate::writes::Writer;
-use crate::{account, auth, cors, env, health, live, respond, sessions, stats, sync};
+use crate::{account, auth, cors, dev_signin, env, health, live, respond, sessions, stats, sync};
 
 /// The committed OpenAPI document, generated from the wire contract.
 const OPENAPI_JSON: &str = include_str!("../../crates/api/openapi.json");
@@ -113,6 +113,7 @@ async fn auth_route(
         AuthRoute::Logout => auth::logout(req, env, db, key, now).await,
         AuthRoute::LogoutAll => auth::logout_all(req, env, db, key, now).await,
         AuthRoute::Live => live::connect(req, env).await,
+        AuthRoute::DevAuthorize => dev_signin::authorize(req, env, now),
     }
 }
 
@@ -143,6 +144,7 @@ async fn api_route(
         ApiRoute::StartSession => sessions::start(req, &writer).await,
         ApiRoute::StopSession => sessions::stop(req, &writer).await,
         ApiRoute::EndSession { id } => sessions::end(req, &writer, &id).await,
+        ApiRoute::DeleteSession { id } => sessions::delete(&writer, &id).await,
         ApiRoute::Heartbeat { id } => sessions::heartbeat(req, &writer, &id).await,
         ApiRoute::Sync => sync::sync(req, &writer).await,
         ApiRoute::LiveTicket => live::ticket(env, &caller, now).await,
@@ -150,6 +152,7 @@ async fn api_route(
         ApiRoute::StatsRepo { owner, name } => {
             stats::repo(req, db, user_id, &owner, &name, now).await
         }
+        ApiRoute::StatsRepos => stats::repos(req, env, db, user_id, now).await,
         ApiRoute::Export => account::export(req, db, user_id).await,
         ApiRoute::DeleteAccount => account::delete(&writer).await,
     };

@@ -18,7 +18,7 @@ use crate::sessions::{
     EndSessionRequest, HeartbeatRequest, Session, SessionList, SessionStatus, StartSessionRequest,
     StopSessionRequest,
 };
-use crate::stats::{DailyStats, DayTotals, PrTotals, RepoStats};
+use crate::stats::{BreakdownRepo, DailyStats, DayTotals, PrTotals, RepoBreakdown, RepoStats};
 use crate::sync::{OpResult, OpStatus, OpType, SyncOp, SyncRequest, SyncResponse};
 
 /// The document as pretty JSON with a trailing newline.
@@ -37,14 +37,14 @@ pub fn document() -> String {
     ),
     paths(
         health, openapi_json, login, callback, refresh, logout, logout_all, list_sessions,
-        start_session, stop_session, end_session, heartbeat, sync, stats_daily, stats_repo,
+        start_session, stop_session, end_session, delete_session, heartbeat, sync, stats_daily, stats_repo, stats_repos,
         live_ticket, live, export, delete_account
     ),
     components(schemas(
         ErrorBody, ErrorDetail, ErrorCode, HealthResponse, HealthStatus, CallbackRequest, User,
         AuthResponse, Session, SessionStatus, SessionList, StartSessionRequest,
         EndSessionRequest, StopSessionRequest, HeartbeatRequest, SyncRequest, SyncOp, OpType, SyncResponse,
-        OpResult, OpStatus, DailyStats, DayTotals, RepoStats, PrTotals, SignedOut, SignOutScope,
+        OpResult, OpStatus, DailyStats, DayTotals, RepoStats, PrTotals, RepoBreakdown, BreakdownRepo, SignedOut, SignOutScope,
         LiveTicket, LiveMessage, AccountExport, ExportedUser, ExportFormat, AccountDeleted,
         DeletedRows
     )),
@@ -167,6 +167,17 @@ fn stop_session() {}
     ))]
 fn end_session() {}
 
+#[utoipa::path(delete, path = "/api/sessions/{id}", tag = "sessions", security(("jwt" = [])),
+    params(("id" = String, Path, description = "Session UUID")),
+    responses(
+        (status = 204, description = "Deleted, in one write: the session (recorded by any of the caller's devices, running or ended) and its time in the statistics; the seconds it owned go back to the sessions it overlapped. A running session's device then gets `not_found` for its heartbeats and end. Also the answer when the caller has no such session (deleted already, never synced, or another user's): deleting twice changes nothing"),
+        (status = 400, description = "Bad id (not a UUID)", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+        (status = 503, description = "Concurrent writes of the same user kept winning; retry", body = ErrorBody),
+    ))]
+fn delete_session() {}
+
 #[utoipa::path(post, path = "/api/sessions/{id}/heartbeat", tag = "sessions", security(("jwt" = [])),
     params(("id" = String, Path, description = "Session UUID")),
     request_body = HeartbeatRequest,
@@ -222,6 +233,20 @@ fn stats_daily() {}
         (status = 429, description = "Too many requests", body = ErrorBody),
     ))]
 fn stats_repo() {}
+
+#[utoipa::path(get, path = "/api/stats/repos", tag = "stats", security(("jwt" = [])),
+    description = "Where the time of the last `days` local days went, per repository and PR: ended sessions, each counted for the seconds of the range it owns (overlaps once), so the total equals `/api/stats/daily`'s for the same `days` and offset. At most 50 repositories (the largest) with at most 25 PRs each are listed; the rest count in the totals and in `more_repos` / `more_prs`.",
+    params(
+        ("days" = Option<u32>, Query, minimum = 1, maximum = 366, description = "Days up to today, default 30"),
+        ("tz_offset_minutes" = Option<i32>, Query, minimum = -720, maximum = 840, description = "Minutes east of UTC, default 0"),
+    ),
+    responses(
+        (status = 200, description = "Per repository and PR, largest first", body = RepoBreakdown),
+        (status = 400, description = "Invalid parameter", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorBody),
+        (status = 429, description = "Too many requests", body = ErrorBody),
+    ))]
+fn stats_repos() {}
 
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("jwt" = [])),
     responses(

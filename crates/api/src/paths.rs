@@ -22,6 +22,8 @@ pub const SESSIONS: &str = "/api/sessions";
 pub const SESSIONS_START: &str = "/api/sessions/start";
 /// Ends the caller's active session.
 pub const SESSIONS_STOP: &str = "/api/sessions/stop";
+/// One session: `DELETE` removes it and its time from the statistics (idempotent).
+pub const SESSION: &str = "/api/sessions/{id}";
 /// Ends one session.
 pub const SESSION_END: &str = "/api/sessions/{id}/end";
 /// Records that a session is still alive.
@@ -32,6 +34,8 @@ pub const SYNC: &str = "/api/sync";
 pub const STATS_DAILY: &str = "/api/stats/daily";
 /// Totals for one repository: per PR and per day.
 pub const STATS_REPO: &str = "/api/stats/repo/{owner}/{name}";
+/// Totals per repository and PR over the last days (not `STATS_REPO`: no parameters).
+pub const STATS_REPOS: &str = "/api/stats/repos";
 /// A short-lived, single-use ticket for opening the live socket.
 pub const LIVE_TICKET: &str = "/api/live/ticket";
 /// The live WebSocket (`?ticket=`): a message whenever another write of the user commits.
@@ -40,6 +44,13 @@ pub const LIVE: &str = "/api/live";
 pub const EXPORT: &str = "/api/export";
 /// The caller's account: `DELETE` removes it and everything of theirs.
 pub const ACCOUNT: &str = "/api/account";
+
+/// The development sign-in's page (`GET`), where `worktime_core::signin_dev` allows it:
+/// not part of the public API, so in [`DEV_ONLY`], not in [`ALL`] or the OpenAPI document.
+pub const AUTH_DEV_AUTHORIZE: &str = "/auth/dev/authorize";
+
+/// Paths that only a development server answers (404 everywhere else).
+pub const DEV_ONLY: &[&str] = &[AUTH_DEV_AUTHORIZE];
 
 /// Every path template, for route tables and the OpenAPI freshness test.
 pub const ALL: &[&str] = &[
@@ -53,16 +64,23 @@ pub const ALL: &[&str] = &[
     SESSIONS,
     SESSIONS_START,
     SESSIONS_STOP,
+    SESSION,
     SESSION_END,
     SESSION_HEARTBEAT,
     SYNC,
     STATS_DAILY,
     STATS_REPO,
+    STATS_REPOS,
     LIVE_TICKET,
     LIVE,
     EXPORT,
     ACCOUNT,
 ];
+
+/// `/api/sessions/{id}` for `id`.
+pub fn session(id: &str) -> String {
+    SESSION.replace("{id}", id)
+}
 
 /// `/api/sessions/{id}/end` for `id`.
 pub fn session_end(id: &str) -> String {

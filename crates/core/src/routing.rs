@@ -31,6 +31,8 @@ pub enum AuthRoute {
     LogoutAll,
     /// The WebSocket upgrade, authenticated by its ticket.
     Live,
+    /// The development sign-in's page (`signin_dev` decides whether it exists).
+    DevAuthorize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,10 +41,12 @@ pub enum ApiRoute {
     StartSession,
     StopSession,
     EndSession { id: String },
+    DeleteSession { id: String },
     Heartbeat { id: String },
     Sync,
     StatsDaily,
     StatsRepo { owner: String, name: String },
+    StatsRepos,
     LiveTicket,
     Export,
     DeleteAccount,
@@ -59,7 +63,7 @@ pub enum RouteError {
 /// Resolves `method` (upper case) and `path` against the contract's paths.
 pub fn resolve(method: &str, path: &str) -> Result<Route, RouteError> {
     let Some((template, params)) =
-        paths::ALL.iter().find_map(|t| matches(t, path).map(|p| (*t, p)))
+        paths::ALL.iter().chain(paths::DEV_ONLY).find_map(|t| matches(t, path).map(|p| (*t, p)))
     else {
         return Err(RouteError::NotFound);
     };
@@ -73,10 +77,12 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, RouteError> {
         (paths::AUTH_LOGOUT, "POST") => Route::Auth(AuthRoute::Logout),
         (paths::AUTH_LOGOUT_ALL, "POST") => Route::Auth(AuthRoute::LogoutAll),
         (paths::LIVE, "GET") => Route::Auth(AuthRoute::Live),
+        (paths::AUTH_DEV_AUTHORIZE, "GET") => Route::Auth(AuthRoute::DevAuthorize),
         (paths::LIVE_TICKET, "POST") => Route::Api(ApiRoute::LiveTicket),
         (paths::SESSIONS, "GET") => Route::Api(ApiRoute::ListSessions),
         (paths::SESSIONS_START, "POST") => Route::Api(ApiRoute::StartSession),
         (paths::SESSIONS_STOP, "POST") => Route::Api(ApiRoute::StopSession),
+        (paths::SESSION, "DELETE") => Route::Api(ApiRoute::DeleteSession { id: param(0) }),
         (paths::SESSION_END, "PATCH") => Route::Api(ApiRoute::EndSession { id: param(0) }),
         (paths::SESSION_HEARTBEAT, "POST") => Route::Api(ApiRoute::Heartbeat { id: param(0) }),
         (paths::SYNC, "POST") => Route::Api(ApiRoute::Sync),
@@ -84,6 +90,7 @@ pub fn resolve(method: &str, path: &str) -> Result<Route, RouteError> {
         (paths::STATS_REPO, "GET") => {
             Route::Api(ApiRoute::StatsRepo { owner: param(0), name: param(1) })
         }
+        (paths::STATS_REPOS, "GET") => Route::Api(ApiRoute::StatsRepos),
         (paths::EXPORT, "GET") => Route::Api(ApiRoute::Export),
         (paths::ACCOUNT, "DELETE") => Route::Api(ApiRoute::DeleteAccount),
         // A known path with a method it does not take (methods are strings: this arm is
@@ -186,6 +193,20 @@ mod tests {
     }
 
     #[test]
+    fn the_breakdown_is_not_a_repository_named_repos() {
+        assert_eq!(resolve("GET", "/api/stats/repos"), Ok(Route::Api(ApiRoute::StatsRepos)));
+        assert_eq!(
+            resolve("GET", "/api/stats/repo/repos/x"),
+            Ok(Route::Api(ApiRoute::StatsRepo { owner: "repos".into(), name: "x".into() }))
+        );
+        assert_eq!(resolve("POST", "/api/stats/repos"), Err(RouteError::MethodNotAllowed));
+        for path in ["/api/stats/repos/", "/api/stats/repos/a", "/api/stats/repos/a/b"] {
+            assert_eq!(resolve("GET", path), Err(RouteError::NotFound), "{path}");
+        }
+        assert_eq!(resolve("GET", "/api/stats/repo"), Err(RouteError::NotFound));
+    }
+
+    #[test]
     fn decodes_parameters_and_rejects_bad_escapes() {
         assert_eq!(
             resolve("GET", "/api/stats/repo/a%2Db/c"),
@@ -211,6 +232,7 @@ mod tests {
             ("POST", paths::AUTH_LOGOUT),
             ("POST", paths::AUTH_LOGOUT_ALL),
             ("GET", paths::LIVE),
+            ("GET", paths::AUTH_DEV_AUTHORIZE),
         ] {
             assert_eq!(group(method, path), "auth", "{path}");
         }
@@ -218,6 +240,7 @@ mod tests {
             ("POST", paths::SYNC),
             ("POST", paths::LIVE_TICKET),
             ("GET", paths::STATS_DAILY),
+            ("GET", paths::STATS_REPOS),
             ("GET", paths::EXPORT),
             ("DELETE", paths::ACCOUNT),
         ] {

@@ -6,13 +6,14 @@
 
 use serde_json::{json, Value};
 use worktime_api::paths::{
-    session_end, stats_repo, ACCOUNT, AUTH_LOGOUT, AUTH_REFRESH, EXPORT, HEALTH, LIVE_TICKET,
-    SESSIONS, SESSIONS_START, STATS_DAILY, SYNC,
+    session, session_end, stats_repo, ACCOUNT, AUTH_LOGOUT, AUTH_REFRESH, EXPORT, HEALTH,
+    LIVE_TICKET, SESSIONS, SESSIONS_START, STATS_DAILY, STATS_REPOS, SYNC,
 };
 use worktime_api::sync::{OpStatus, SyncResponse, MAX_OPS};
 use worktime_tests::model::assert_daily_matches;
 use worktime_tests::{
-    authed, call, new_user, now_s_ms, rfc3339, sign_in, uuid, Answer, HOUR_MS, MINUTE_MS,
+    authed, call, daily_stats, new_user, now_s_ms, rfc3339, sign_in, uuid, Answer, DAY_MS, HOUR_MS,
+    MINUTE_MS,
 };
 
 const BUDGET: u32 = 50;
@@ -99,6 +100,7 @@ fn every_route_at_its_worst_stays_within_50_statements() {
         ("GET", format!("{STATS_DAILY}?days=366&tz_offset_minutes=330")),
         ("GET", format!("{STATS_DAILY}?days=366&tz_offset_minutes=7")),
         ("GET", format!("{}?days=366", stats_repo("octo", "big"))),
+        ("GET", format!("{STATS_REPOS}?days=366&tz_offset_minutes=330")),
         ("GET", format!("{SESSIONS}?limit=100")),
         ("POST", AUTH_REFRESH.to_owned()),
         ("POST", LIVE_TICKET.to_owned()),
@@ -110,6 +112,56 @@ fn every_route_at_its_worst_stays_within_50_statements() {
         within_budget(&path, &answer);
     }
     within_budget("health", &call("GET", HEALTH, &[], None));
+}
+
+#[test]
+fn deleting_sessions_costs_a_fixed_few_statements_whatever_they_overlap() {
+    let user = new_user();
+    let now = now_s_ms();
+    // 50 sessions of 24 hours, each overlapping all the others, in 7 repositories.
+    let mut ops: Vec<Value> = Vec::new();
+    let mut ids = Vec::new();
+    for i in 0..(MAX_OPS / 2) as i64 {
+        let (id, device) = (uuid(), uuid());
+        let start = now - 25 * HOUR_MS - i * MINUTE_MS;
+        ops.push(json!({"op_id": uuid(), "type": "start", "session_id": id, "repo_owner": "octo",
+            "repo_name": format!("r{}", i % 7), "pr_number": i + 1, "start_time": rfc3339(start), "device_id": device}));
+        ops.push(json!({"op_id": uuid(), "type": "end", "session_id": id,
+            "end_time": rfc3339(start + 24 * HOUR_MS), "device_id": device}));
+        ids.push(id);
+    }
+    let synced = authed("POST", SYNC, &user.jwt, Some(&json!({ "ops": ops })));
+    assert_eq!(synced.status, 200, "{}", synced.body);
+    // The REST delete of the session under all the others (the widest change): the
+    // standing (when not cached), the read (2), the overlap read (1), and one batch of
+    // six (fence 2, the row, the others' attributed seconds, buckets, hours).
+    let deleted = authed("DELETE", &session(&ids[0]), &user.jwt, None);
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    let (statements, round_trips) = within_budget("delete of the widest session", &deleted);
+    assert!(statements <= 10 && round_trips <= 4, "{:?}", deleted.header("Server-Timing"));
+    // A delete of nothing: the read only, nothing written.
+    let nothing = authed("DELETE", &session(&uuid()), &user.jwt, None);
+    assert_eq!(nothing.status, 204, "{}", nothing.body);
+    let (statements, round_trips) = within_budget("delete of a missing session", &nothing);
+    assert!(statements <= 3 && round_trips <= 2, "{:?}", nothing.header("Server-Timing"));
+    assert_eq!(d1_figure(&nothing, "rows-written"), 0);
+    // A full sync of deletes: every session left, then each session again and one that
+    // never was.
+    let deletes: Vec<Value> = ids[1..]
+        .iter()
+        .chain(&ids)
+        .cloned()
+        .chain([uuid()])
+        .map(|id| json!({"op_id": uuid(), "type": "delete", "session_id": id}))
+        .collect();
+    assert_eq!(deletes.len(), MAX_OPS);
+    let answer = authed("POST", SYNC, &user.jwt, Some(&json!({ "ops": deletes })));
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let results = answer.parse::<SyncResponse>().results;
+    assert!(results.iter().all(|r| r.status == OpStatus::Applied), "{results:?}");
+    let (statements, _) = within_budget("sync of 100 deletes", &answer);
+    assert!(statements <= 1 + 4 + 1 + 9, "{:?}", answer.header("Server-Timing"));
+    assert_daily_matches(&user.jwt, &[], 3, 0);
 }
 
 #[test]
@@ -183,4 +235,44 @@ fn a_heartbeat_of_a_running_session_is_one_write_of_a_few_rows() {
     // The server keeps the latest heartbeat.
     let list = authed("GET", &format!("{SESSIONS}?limit=1"), &user.jwt, None);
     assert!(list.body.contains(&rfc3339(now - 10 * MINUTE_MS)), "{}", list.body);
+}
+
+#[test]
+fn the_repository_breakdown_is_two_reads_whatever_the_sessions() {
+    let user = new_user();
+    // 50 overlapping 24-hour sessions across the start of a 2-day range at UTC (every one
+    // crosses it), in 7 repositories and 50 PRs.
+    let start_of_yesterday = (now_s_ms().div_euclid(DAY_MS) - 1) * DAY_MS;
+    let mut ops: Vec<Value> = Vec::new();
+    for i in 0..(MAX_OPS / 2) as i64 {
+        let (id, device) = (uuid(), uuid());
+        let start = start_of_yesterday - 12 * HOUR_MS - i * MINUTE_MS;
+        ops.push(json!({"op_id": uuid(), "type": "start", "session_id": id, "repo_owner": "octo",
+            "repo_name": format!("r{}", i % 7), "pr_number": i + 1, "start_time": rfc3339(start), "device_id": device}));
+        ops.push(json!({"op_id": uuid(), "type": "end", "session_id": id,
+            "end_time": rfc3339(start + 24 * HOUR_MS), "device_id": device}));
+    }
+    let synced = authed("POST", SYNC, &user.jwt, Some(&json!({ "ops": ops })));
+    assert_eq!(synced.status, 200, "{}", synced.body);
+    for query in [
+        "days=2&tz_offset_minutes=0",
+        "days=366&tz_offset_minutes=330",
+        "days=1&tz_offset_minutes=7",
+    ] {
+        let path = format!("{STATS_REPOS}?{query}");
+        let answer = authed("GET", &path, &user.jwt, None);
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+        // The sessions around the range's ends, then the range: two statements, plus the
+        // token's standing when not cached; nothing written.
+        let (statements, round_trips) = within_budget(&path, &answer);
+        assert!(statements <= 3 && round_trips <= 3, "{:?}", answer.header("Server-Timing"));
+        assert_eq!(d1_figure(&answer, "rows-written"), 0);
+    }
+    // And the sessions across the 2-day range's start count for what they own inside.
+    let path = format!("{STATS_REPOS}?days=2&tz_offset_minutes=0");
+    let total = authed("GET", &path, &user.jwt, None).json()["total_duration_seconds"].clone();
+    if now_s_ms().div_euclid(DAY_MS) * DAY_MS == start_of_yesterday + DAY_MS {
+        assert_eq!(total, json!(12 * 3600), "the union: the first one ends last");
+        assert_eq!(total, json!(daily_stats(&user.jwt, 2, 0).total_duration_seconds));
+    }
 }
