@@ -119,11 +119,10 @@ async function timersFired(worktime, fired) {
   await settle(worktime);
 }
 
-/** The keyboard shortcut: pause (until resumed) when tracking may run, else resume. */
+/** The keyboard shortcut (the SDK decides: resume when paused, else pause until resumed). */
 async function togglePause() {
   const worktime = await sdk();
-  if (worktime.status().pause) await worktime.resume();
-  else await worktime.pause(undefined);
+  await worktime.togglePause();
   await evaluate();
 }
 

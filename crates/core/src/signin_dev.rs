@@ -25,14 +25,12 @@
 //! stateless, a code is not single-use within its minute; a replay still needs the verifier
 //! and yields the same fixed user, on loopback only.
 
-use std::net::IpAddr;
-
 use worktime_api::{paths, ErrorCode};
 
 use crate::cors::CorsPolicy;
 use crate::signin::{check_login, encode, LoginParams};
 use crate::time::UnixMillis;
-use crate::validate::Violation;
+use crate::validate::{self, Violation};
 
 mod code;
 mod page;
@@ -101,8 +99,8 @@ pub fn development(deployment: Deployment<'_>, client: Client<'_>) -> Result<(),
     if deployment.has_github_app() {
         return Err(Refusal::GitHubApp);
     }
-    let loopback_host = is_loopback_host(client.host);
-    if !loopback_host || client.connecting_ip.is_some_and(|ip| !is_loopback_address(ip)) {
+    let loopback_host = validate::is_loopback_host(client.host);
+    if !loopback_host || client.connecting_ip.is_some_and(|ip| !validate::is_loopback_address(ip)) {
         return Err(Refusal::NotLoopback);
     }
     Ok(())
@@ -145,30 +143,6 @@ fn not_loopback() -> Violation {
         message:
             "The development sign-in only serves requests from this computer (a loopback address)."
                 .into(),
-    }
-}
-
-/// `localhost`, or an IP address in `127.0.0.0/8` or `::1` (IPv6 in brackets, as in URLs).
-pub fn is_loopback_host(host: &str) -> bool {
-    if host.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-    bare.parse::<IpAddr>().is_ok_and(loopback_ip)
-}
-
-/// An IP address (as `CF-Connecting-IP` gives it) in `127.0.0.0/8`, `::1` or
-/// `::ffff:127.0.0.0/104`.
-pub fn is_loopback_address(text: &str) -> bool {
-    text.trim().parse::<IpAddr>().is_ok_and(loopback_ip)
-}
-
-fn loopback_ip(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => {
-            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
     }
 }
 

@@ -3,6 +3,8 @@
 //! Every rule on a value inside a well-formed JSON body is a 422 `validation_failed`;
 //! a malformed query parameter is a 400 `invalid_request` (see `query`).
 
+use std::net::IpAddr;
+
 use worktime_api::ErrorCode;
 
 use crate::time::UnixMillis;
@@ -120,6 +122,30 @@ pub fn client_time(
 /// Drops sub-second precision: WorkTime stores and sums whole seconds.
 pub fn truncate_to_second(time: UnixMillis) -> UnixMillis {
     UnixMillis(time.0.div_euclid(1000) * 1000)
+}
+
+/// `localhost`, or an IP address in `127.0.0.0/8` or `::1` (IPv6 in brackets, as in URLs).
+pub fn is_loopback_host(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    bare.parse::<IpAddr>().is_ok_and(loopback_ip)
+}
+
+/// An IP address (as `CF-Connecting-IP` gives it) in `127.0.0.0/8`, `::1` or
+/// `::ffff:127.0.0.0/104`.
+pub fn is_loopback_address(text: &str) -> bool {
+    text.trim().parse::<IpAddr>().is_ok_and(loopback_ip)
+}
+
+fn loopback_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
 }
 
 #[cfg(test)]

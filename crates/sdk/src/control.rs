@@ -42,6 +42,19 @@ impl WorkTime {
         })
     }
 
+    /// The pause shortcut: resumes when paused, else pauses until `resume()`. Resolves
+    /// with the status.
+    #[wasm_bindgen(js_name = togglePause, unchecked_return_type = "Promise<SdkStatus>")]
+    pub fn toggle_pause(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let toggled = inner.engine.borrow_mut().toggle_pause(platform::now(), platform::uuid());
+            toggled.map_err(refused)?;
+            inner.pump(None).await;
+            inner.status_js()
+        })
+    }
+
     /// Deletes a session (this device's or another's, by id): it leaves the local history
     /// at once and a `delete` op is queued, sent now when online, later otherwise.
     /// Rejects for the running session (pause first) and for a malformed id.

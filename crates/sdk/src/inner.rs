@@ -142,7 +142,8 @@ impl Inner {
         let status: Status = engine.status(now);
         let online = self.reachable.get();
         let pause = engine.pause_state(now);
-        to_js(&SdkStatus { online, status, pause, badge: engine.badge(now, online) })
+        let badge = engine.badge(&status, now, online);
+        to_js(&SdkStatus { online, status, pause, badge })
     }
 
     pub(crate) fn view_context(&self) -> views::Context {

@@ -65,11 +65,11 @@ impl BadgeState {
 }
 
 impl Engine {
-    /// The badge at `now`; `online` is whether the last request reached the backend
-    /// (`None` before the first).
-    pub fn badge(&self, now: UnixMillis, online: Option<bool>) -> Badge {
-        let status = self.status(now);
-        badge(&status, online, self.active_session().as_ref(), self.pause_state(now).is_some(), now)
+    /// The badge at `now` for `status` (this engine's [`status`](Engine::status) at `now`);
+    /// `online` is whether the last request reached the backend (`None` before the first).
+    pub fn badge(&self, status: &Status, now: UnixMillis, online: Option<bool>) -> Badge {
+        let paused = self.pause_state(now).is_some();
+        badge(status, online, self.active_session().as_ref(), paused, now)
     }
 }
 

@@ -55,6 +55,19 @@ impl Engine {
         held
     }
 
+    /// The pause shortcut: resumes when a pause holds at `now`, else pauses until resumed
+    /// (a running session ends, its end op's id is `op_id`). Returns the pause now held.
+    pub fn toggle_pause(
+        &mut self,
+        now: UnixMillis,
+        op_id: String,
+    ) -> Result<Option<Pause>, TrackingError> {
+        if self.resume(now) {
+            return Ok(None);
+        }
+        self.pause(now, None, op_id).map(Some)
+    }
+
     /// The pause holding at `now`, if any (one whose `until_ms` passed no longer holds).
     pub fn pause_state(&self, now: UnixMillis) -> Option<Pause> {
         self.state.pause.filter(|pause| pause.holds_at(now.0))

@@ -130,14 +130,14 @@ pub struct Breakdown {
 impl Breakdown {
     /// The server's answer for the range starting at `since_ms`, as is.
     pub fn from_server(answer: RepoBreakdown, since_ms: i64) -> Breakdown {
-        let repos: Vec<RepoTotals> = answer.repos.into_iter().map(RepoTotals::from_wire).collect();
-        Breakdown {
-            source: Source::Server,
-            since_ms,
-            complete: answer.more_repos == 0 && repos.iter().all(|r| r.more_prs == 0),
-            repos,
-            more_repos: answer.more_repos,
-        }
+        let repos = answer.repos.into_iter().map(RepoTotals::from_wire).collect();
+        Breakdown::new(Source::Server, since_ms, repos, answer.more_repos)
+    }
+
+    /// Complete unless repositories or PRs were left out.
+    fn new(source: Source, since_ms: i64, repos: Vec<RepoTotals>, more_repos: i64) -> Breakdown {
+        let complete = more_repos == 0 && repos.iter().all(|r| r.more_prs == 0);
+        Breakdown { source, since_ms, complete, repos, more_repos }
     }
 }
 
@@ -171,13 +171,7 @@ pub fn breakdown<'a>(
             seconds: entry.seconds_at(now_ms),
         });
     let (repos, more_repos) = report::breakdown(counted);
-    Breakdown {
-        source: Source::Local,
-        since_ms,
-        complete: more_repos == 0 && repos.iter().all(|r| r.more_prs == 0),
-        repos,
-        more_repos,
-    }
+    Breakdown::new(Source::Local, since_ms, repos, more_repos)
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub fn check_backend_url(input: &str) -> Result<String, String> {
     if !host_ok {
         return Err(not_an_address());
     }
-    if scheme == "http" && !is_loopback(&host.to_ascii_lowercase()) {
+    if scheme == "http" && !crate::validate::is_loopback_host(host) {
         return Err("Use https:// for this server. Plain http:// is only for a server on this computer (127.0.0.1 or localhost).".into());
     }
     let default_port = if scheme == "https" { 443 } else { 80 };
@@ -52,22 +52,6 @@ pub fn check_backend_url(input: &str) -> Result<String, String> {
     };
     let path = path.trim_end_matches('/');
     Ok(format!("{scheme}://{}{port}{path}", host.to_ascii_lowercase()))
-}
-
-/// Whether `host` (lowercase) is this computer: `localhost` (and its subdomains), an
-/// address in 127.0.0.0/8, or `[::1]`. Only these may be reached over plain `http://`.
-fn is_loopback(host: &str) -> bool {
-    let ipv4_loopback = host.strip_prefix("127.").is_some_and(|rest| {
-        let parts: Vec<&str> = rest.split('.').collect();
-        parts.len() == 3
-            && parts.iter().all(|p| {
-                !p.is_empty()
-                    && p.len() <= 3
-                    && p.bytes().all(|b| b.is_ascii_digit())
-                    && p.parse::<u16>().is_ok_and(|n| n <= 255)
-            })
-    });
-    host == "localhost" || host.ends_with(".localhost") || host == "[::1]" || ipv4_loopback
 }
 
 /// The key of the engine's saved state for `backend_url` (as [`check_backend_url`] stores

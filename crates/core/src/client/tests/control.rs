@@ -128,3 +128,14 @@ fn the_running_session_cannot_be_deleted_and_bad_ids_change_nothing() {
     assert_eq!(engine.status(now(T0 + 1_000)).pending_count, 1, "only the start is queued");
     assert!(engine.active_session().is_some());
 }
+
+#[test]
+fn the_shortcut_pauses_until_resumed_then_resumes() {
+    let mut engine = signed_out();
+    start(&mut engine, T0, 1);
+    let paused = engine.toggle_pause(now(T0 + 1_000), uuid(2)).expect("pauses");
+    assert_eq!(paused, Some(Pause { since_ms: T0 + 1_000, until_ms: None }));
+    assert!(engine.active_session().is_none());
+    assert_eq!(engine.toggle_pause(now(T0 + 2_000), uuid(3)), Ok(None));
+    assert_eq!(engine.pause_state(now(T0 + 2_000)), None);
+}
